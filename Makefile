@@ -1,0 +1,85 @@
+# lua-mautic: `make demo` and `make test` do all the set-up on a fresh Debian 12.
+CC      ?= cc
+CSTD     = -std=c99 -D_POSIX_C_SOURCE=200809L
+WARN     = -Wall -Wextra -Werror
+CFLAGS  ?= -O2
+LIBS     = -lcurl -lcrypto
+SRC      = $(wildcard src/*.c)
+HDR      = $(wildcard src/*.h)
+
+PACKAGES = lua5.4 liblua5.4-dev lua-cjson lua-cjson-dev libcurl4-openssl-dev libssl-dev \
+           luajit2 libluajit2-5.1-dev lua-busted lua-check luarocks nginx libnginx-mod-http-lua \
+           lua-resty-core valgrind pkg-config cppcheck curl openssl wrk
+
+CORE_54  = build/lua5.4/mautic/core.so
+CORE_JIT = build/luajit/mautic/core.so
+CORE_SAN = build/asan/mautic/core.so
+
+.PHONY: all deps build test check demo fake fake-stop bench docs valgrind clean lint sanitize
+
+all: build
+
+# Install the Debian packages that are missing (uses sudo when not root).
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: $(CORE_54) $(CORE_JIT)
+
+$(CORE_54): $(SRC) $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared $(WARN) $$(pkg-config --cflags lua5.4) $(SRC) -o $@ $(LIBS)
+	@chmod -R a+rX build
+
+$(CORE_JIT): $(SRC) $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared $(WARN) $$(pkg-config --cflags luajit) $(SRC) -o $@ $(LIBS)
+	@chmod -R a+rX build
+
+$(CORE_SAN): $(SRC) $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	  -fPIC -shared $(WARN) $$(pkg-config --cflags lua5.4) $(SRC) -o $@ $(LIBS)
+
+# Every spec, under Lua 5.4 and LuaJIT, against one fake server.
+test: deps build
+	@bin/run-specs
+
+# Static checks and the sanitizer run.
+check: deps build lint sanitize
+
+lint:
+	luacheck --no-color -q lua spec bin/mautic examples
+	cppcheck --quiet --enable=warning,performance,portability --inline-suppr --error-exitcode=1 \
+	  -I src $$(pkg-config --cflags-only-I lua5.4) src
+
+sanitize: $(CORE_SAN)
+	@MAUTIC_CORE_DIR=build/asan \
+	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  bin/run-specs lua5.4
+
+valgrind: build
+	@bin/run-specs valgrind
+
+demo: deps build
+	@bin/demo
+
+fake: deps
+	@bin/fake-mautic start
+
+fake-stop:
+	@bin/fake-mautic stop
+
+bench: deps build
+	@bin/bench
+
+docs:
+	@lua5.4 bin/gen-docs > doc/REFERENCE.md && echo "doc/REFERENCE.md written"
+
+clean:
+	rm -rf build

@@ -1,0 +1,246 @@
+--- Batches and iteration: the verbs that make several requests.
+-- Batch calls take any number of items, send them in chunks of at most the
+-- batch limit (Mautic's api_batch_max_limit, 200 by default), and return
+-- one result per input item, in input order:
+--   { ok = true,  status = 201, item = <entity> }
+--   { ok = false, status = 400, error = <mautic.error> }
+-- A chunk that fails as a whole stops the batch (a 500 may come after
+-- Mautic wrote the rows, so nothing is resent): the call returns nil, err
+-- with err.results holding the results of the chunks that went through.
+local http = require "mautic.http"
+local list = require "mautic.list"
+local errors = require "mautic.errors"
+local check = require "mautic.check"
+local entity = require "mautic.entity"
+
+local type, pairs, tostring, tonumber, error = type, pairs, tostring, tonumber, error
+local concat, min = table.concat, math.min
+
+local _M = { _VERSION = "0.1.0" }
+
+local function batch_limit(client, opts)
+  local n = opts and opts.batch_limit or client.batch_limit
+  return n
+end
+
+local function check_opts(fname, opts, pos)
+  if opts ~= nil and type(opts) ~= "table" then
+    return nil, check.usage(("bad argument #%d to '%s' (options table expected, got %s)")
+      :format(pos, fname, type(opts)))
+  end
+  return opts or {}
+end
+
+-- The item the server answered for input index i (0-based in the answer):
+-- an object keyed by input index when some items failed, else an array of
+-- the items that succeeded, in order.
+local function answered_items(body, key, count, codes)
+  local raw = type(body) == "table" and body[key]
+  local by_index = {}
+  if type(raw) ~= "table" then return by_index end
+  if #raw > 0 then
+    local j = 1
+    for i = 1, count do
+      local code = codes[i]
+      if code == nil or code < 300 then
+        by_index[i] = raw[j]
+        j = j + 1
+      end
+    end
+  else
+    for k, v in pairs(raw) do
+      local i = tonumber(k)
+      if i then by_index[i + 1] = v end
+    end
+  end
+  return by_index
+end
+
+local function item_error(e, status, req_info)
+  local info = errors.parse_body({ errors = { e } })
+  return errors.new{
+    kind = "http", status = status, code = info.code or status,
+    message = info.message or ("HTTP " .. tostring(status)),
+    details = info.details, type = info.type,
+    method = req_info.method, url = req_info.url,
+  }
+end
+
+-- Send one chunk and append its per-item results.
+local function send_chunk(client, family, spec, chunk, results, offset)
+  local body, meta = http.call(client, spec)
+  if body == nil then return nil, meta end
+  local codes = {}
+  if type(body) == "table" and type(body.statusCodes) == "table" then
+    for i, c in pairs(body.statusCodes) do
+      local idx = tonumber(i)
+      if idx then codes[(#body.statusCodes > 0) and idx or idx + 1] = tonumber(c) end
+    end
+  end
+  local errs = {}
+  if type(body) == "table" and type(body.errors) == "table" then
+    for k, v in pairs(body.errors) do
+      local i = tonumber(k)
+      if i then errs[i + 1] = v end
+    end
+  end
+  local items = answered_items(body, family.list, #chunk, codes)
+  local where = { method = spec.method, url = client.api_url .. spec.path }
+  for i = 1, #chunk do
+    local status = codes[i] or (errs[i] and 400) or meta.status
+    local r = { status = status }
+    if errs[i] or status >= 300 then
+      r.ok = false
+      r.error = item_error(errs[i] or {}, status, where)
+    else
+      r.ok = true
+      r.item = entity.bless(client, family, items[i])
+    end
+    results[offset + i] = r
+  end
+  return true
+end
+
+local function run_chunks(client, family, rows, opts, make_spec)
+  local results = {}
+  local size = batch_limit(client, opts)
+  local i = 1
+  while i <= #rows do
+    local last = min(#rows, i + size - 1)
+    local chunk = {}
+    for j = i, last do chunk[#chunk + 1] = rows[j] end
+    local ok, err = send_chunk(client, family, make_spec(chunk), chunk, results, i - 1)
+    if not ok then
+      err.results = results
+      err.completed = i - 1
+      return nil, err
+    end
+    i = last + 1
+  end
+  return results
+end
+
+function _M.create_handler(client, family, fname, rows, opts)
+  local ok, msg = check.rows(rows, false)
+  if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
+  local o, err = check_opts(fname, opts, 2)
+  if not o then return nil, err end
+  local route = family.routes.create_batch
+  return run_chunks(client, family, rows, o, function(chunk)
+    return { method = "POST", path = route.path, body = chunk }
+  end)
+end
+
+function _M.edit_handler(client, family, fname, rows, opts)
+  local ok, msg = check.rows(rows, true)
+  if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
+  local o, err = check_opts(fname, opts, 2)
+  if not o then return nil, err end
+  local route = family.routes.edit_batch
+  local method = o.create and "PUT" or "PATCH"
+  return run_chunks(client, family, rows, o, function(chunk)
+    return { method = method, path = route.path, body = chunk }
+  end)
+end
+
+function _M.delete_handler(client, family, fname, ids, opts)
+  local list_ids, msg = check.ids(ids)
+  if not list_ids then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
+  local o, err = check_opts(fname, opts, 2)
+  if not o then return nil, err end
+  local route = family.routes.delete_batch
+  local results = {}
+  local size = batch_limit(client, o)
+  local i = 1
+  while i <= #list_ids do
+    local last = min(#list_ids, i + size - 1)
+    local chunk = {}
+    for j = i, last do chunk[#chunk + 1] = list_ids[j] end
+    local body, meta = http.call(client, {
+      method = "DELETE", path = route.path, query = { ids = concat(chunk, ",") },
+    })
+    if body == nil then
+      meta.results, meta.completed = results, i - 1
+      return nil, meta
+    end
+    -- no statusCodes here: an id is deleted when it comes back
+    local deleted = {}
+    for _, item in ipairs(list.values_in_order(body[family.list], meta.body, family.list)) do
+      if type(item) == "table" and item.id ~= nil then deleted[tostring(item.id)] = item end
+    end
+    for j, id in ipairs(chunk) do
+      local item = deleted[id]
+      if item then
+        results[i + j - 1] = { ok = true, status = 200, item = item }
+      else
+        results[i + j - 1] = { ok = false, status = 404, error = errors.new{
+          kind = "http", status = 404, code = 404, message = "Item was not found.",
+          method = "DELETE", url = client.api_url .. route.path } }
+      end
+    end
+    i = last + 1
+  end
+  return results
+end
+
+--- `each(query)`: an iterator over every item of a list route.
+-- Pages with start/limit in a stable order (id ascending unless the query
+-- says otherwise), moves on by the number of items actually received, and
+-- never yields an id twice. `page_size` sets the page size (default 100);
+-- `limit` caps the number of items yielded. A failure raises the error
+-- object from inside the loop: an iterator cannot return nil, err without
+-- ending the loop as if the list were complete.
+function _M.each_handler(client, family, fname, q, opts)
+  if q ~= nil and type(q) ~= "table" then
+    return nil, check.usage(("bad argument #1 to '%s' (table expected, got %s)"):format(fname, type(q)))
+  end
+  local o, err = check_opts(fname, opts, 2)
+  if not o then return nil, err end
+  local base = {}
+  for k, v in pairs(q or {}) do base[k] = v end
+  local page_size = base.page_size or o.page_size or 100
+  local cap = base.limit
+  base.page_size, base.limit = nil, nil
+  if type(page_size) ~= "number" or page_size < 1 then
+    return nil, check.usage(("bad argument #1 to '%s' (page_size must be a positive number)"):format(fname))
+  end
+  if base.orderBy == nil then base.orderBy, base.orderByDir = "id", "ASC" end
+  local route = family.routes.list
+  local list_key = route.list_key or family.list
+
+  local buffer, pos = {}, 1
+  local start, total, done, yielded = base.start or 0, nil, false, 0
+  local seen = {}
+
+  local function fetch()
+    base.start, base.limit = start, page_size
+    local body, meta = http.call(client, { method = "GET", path = route.path, query = base })
+    if body == nil then error(meta, 0) end
+    local page = list.normalize(body, meta.body, list_key)
+    total = page.total
+    buffer, pos = page.items, 1
+    start = start + #page.items
+    if #page.items == 0 or start >= total then done = true end
+  end
+
+  return function()
+    while true do
+      if cap and yielded >= cap then return nil end
+      if pos > #buffer then
+        if done then return nil end
+        fetch()
+        if #buffer == 0 then return nil end
+      end
+      local item = buffer[pos]
+      pos = pos + 1
+      local id = type(item) == "table" and item.id
+      if id == nil or not seen[id] then
+        if id ~= nil then seen[id] = true end
+        yielded = yielded + 1
+        return entity.bless(client, family, item)
+      end
+    end
+  end
+end
+
+return _M

@@ -1,0 +1,227 @@
+--- Endpoint families built from data.
+-- A family is a table of routes (see lua/mautic/api/*.lua); this module
+-- turns each row into a function bound to one client. Adding an endpoint
+-- means adding a row.
+--
+-- Calling convention of a generated verb:
+--   fn(<one argument per {placeholder} in the path, in order>, [data], [opts])
+-- where `data` is the JSON body (POST/PUT/PATCH) or the query (GET/DELETE)
+-- when the route takes one, and `opts` holds per-call options.
+-- Bad arguments raise at the caller's line; failures return nil, err.
+local http = require "mautic.http"
+local list = require "mautic.list"
+local errors = require "mautic.errors"
+local check = require "mautic.check"
+local entity = require "mautic.entity"
+local batch = require "mautic.batch"
+
+local type, ipairs, select, error = type, ipairs, select, error
+local gsub, gmatch, format = string.gsub, string.gmatch, string.format
+
+local _M = { _VERSION = "0.1.0" }
+
+--- The placeholder names of a path template, in order.
+function _M.placeholders(path)
+  local names = {}
+  for name in gmatch(path, "{([%w_]+)}") do names[#names + 1] = name end
+  return names
+end
+
+-- Shape a decoded answer as the route says.
+local function shape(client, family, route, body, meta)
+  local result = route.result
+  if result == nil then return body end
+  if result == "list" then
+    local key = route.list_key or family.list
+    local page = list.normalize(body, meta.body, key)
+    entity.bless_all(client, family, page.items)
+    return page
+  end
+  if result == "item" or type(result) == "string" then
+    local key = result == "item" and family.item or result
+    local v = type(body) == "table" and body[key]
+    if v == nil then
+      return nil, errors.decode(meta.status, meta.body, "the answer has no '" .. key .. "'", nil)
+    end
+    if result == "item" then entity.bless(client, family, v) end
+    return v
+  end
+  if type(result) == "function" then
+    return result(body, meta, client, family)
+  end
+  return body
+end
+_M.shape = shape
+
+--- Fill a route's path template from positional arguments.
+-- @treturn[1] string the path
+-- @treturn[1] integer how many arguments were used
+-- @treturn[2] nil
+-- @treturn[2] string usage message
+function _M.fill_path(route, fname, ...)
+  local names = route.params or _M.placeholders(route.path)
+  local args = { ... }
+  local values = {}
+  for i, name in ipairs(names) do
+    local v, msg = check.path_param(name, args[i], route.types and route.types[name])
+    if v == nil then
+      return nil, format("bad argument #%d to '%s' (%s)", i, fname, msg)
+    end
+    values[name] = v
+  end
+  local path = gsub(route.path, "{([%w_]+)}", values)
+  return path, #names
+end
+
+--- Call a route with explicit arguments (used by generated verbs and bound entity methods).
+-- @treturn[1] spec, or nil + usage message
+local function prepare(client, family, route, fname, ...)
+  local path, used = _M.fill_path(route, fname, ...)
+  if not path then return nil, used end
+  local n = select("#", ...)
+  local data, opts = select(used + 1, ...)
+  if route.data == nil and n > used then
+    -- no data taken: the next argument, if any, is opts
+    data, opts = nil, data
+  end
+  if data ~= nil and type(data) ~= "table" then
+    return nil, format("bad argument #%d to '%s' (table expected, got %s)", used + 1, fname, type(data))
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    local pos = used + (route.data and 2 or 1)
+    return nil, format("bad argument #%d to '%s' (options table expected, got %s)", pos, fname, type(opts))
+  end
+  opts = opts or {}
+  local method = route.method
+  if route.put_with_create and opts.create then method = "PUT" end
+  local spec = {
+    method = method,
+    path = path,
+    base = route.base,
+    timeout = opts.timeout,
+    retries = opts.retries,
+    raw = route.raw,
+    binary_ok = route.binary_ok,
+    form = route.form,
+    noauth = route.noauth,
+    headers = route.headers,
+  }
+  if route.data == "query" then
+    spec.query = data
+  elseif route.data == "body" then
+    spec.body = data
+  end
+  if route.data_shape then
+    local ok, msg = route.data_shape(spec, data, opts)
+    if not ok then return nil, format("bad argument to '%s' (%s)", fname, msg) end
+  end
+  return spec
+end
+
+local function run(client, family, route, spec)
+  local body, meta = http.call(client, spec)
+  if body == nil then return nil, meta end
+  local v, err = shape(client, family, route, body, meta)
+  if v == nil and err then return nil, err end
+  return v
+end
+
+local function finish(client, v, err, level)
+  if v == nil and client.raise then error(err, level + 1) end
+  return v, err
+end
+
+--- Make the function for one route of a family.
+function _M.verb(client, family, route)
+  local fname = family.name .. "." .. route.name
+  if route.handler then
+    -- hand-written verbs (each, batches) still raise at the caller's line
+    return function(...)
+      if ... == family.api_table then
+        error(format("call %s with a dot, not a colon", fname), 2)
+      end
+      local v, err = route.handler(client, family, fname, ...)
+      if v == nil and check.is_usage(err) then error(err.message, 2) end
+      return finish(client, v, err, 2)
+    end
+  end
+  return function(...)
+    if ... ~= nil and ... == family.api_table then
+      error(format("call %s with a dot, not a colon", fname), 2)
+    end
+    local spec, msg = prepare(client, family, route, fname, ...)
+    if not spec then error(msg, 2) end
+    local v, err = run(client, family, route, spec)
+    return finish(client, v, err, 2)
+  end
+end
+
+--- Call a route by name on behalf of an entity (no caller-level raising).
+function _M.invoke(client, family, route, ...)
+  local spec, msg = prepare(client, family, route, family.name .. "." .. route.name, ...)
+  if not spec then return nil, errors.new{ kind = "usage", message = msg } end
+  return run(client, family, route, spec)
+end
+
+-- Standard verbs every CRUD family has.
+local function crud_routes(family)
+  local p = family.path
+  return {
+    { name = "list", method = "GET", path = p, data = "query", result = "list",
+      doc = "List entities (search, start, limit, orderBy, orderByDir, publishedOnly, minimal, where)." },
+    { name = "each", handler = batch.each_handler, method = "GET", path = p,
+      doc = "Iterate every entity, page by page (query as list, plus page_size)." },
+    { name = "get", method = "GET", path = p .. "/{id}", data = "query", result = "item",
+      doc = "Get one entity by id." },
+    { name = "create", method = "POST", path = p .. "/new", data = "body", result = "item",
+      doc = "Create an entity." },
+    { name = "edit", method = "PATCH", path = p .. "/{id}/edit", data = "body", result = "item",
+      put_with_create = true,
+      doc = "Edit an entity (PATCH; with { create = true }, PUT, which creates it when missing)." },
+    { name = "delete", method = "DELETE", path = p .. "/{id}/delete", result = "item",
+      doc = "Delete an entity; returns it as it was." },
+    { name = "create_batch", handler = batch.create_handler, method = "POST", path = p .. "/batch/new",
+      doc = "Create many entities, chunked to the batch limit; per-item results in input order." },
+    { name = "edit_batch", handler = batch.edit_handler, method = "PATCH", path = p .. "/batch/edit",
+      put_with_create = true,
+      doc = "Edit many entities (each with an id), chunked; PUT with { create = true }." },
+    { name = "delete_batch", handler = batch.delete_handler, method = "DELETE", path = p .. "/batch/delete",
+      doc = "Delete many entities by id, chunked." },
+  }
+end
+
+--- All routes of a family definition, standard ones first.
+function _M.routes_of(def)
+  local routes = {}
+  if def.crud ~= false and def.path then
+    for _, r in ipairs(crud_routes(def)) do routes[#routes + 1] = r end
+  end
+  for _, r in ipairs(def.verbs or {}) do
+    if not r.name then
+      r = { name = r[1], method = r[2], path = r[3], data = r.data, result = r.result,
+            types = r.types, doc = r.doc, example = r.example, list_key = r.list_key,
+            base = r.base, raw = r.raw, binary_ok = r.binary_ok, form = r.form,
+            handler = r.handler, data_shape = r.data_shape, put_with_create = r.put_with_create,
+            noauth = r.noauth, headers = r.headers, params = r.params }
+    end
+    routes[#routes + 1] = r
+  end
+  return routes
+end
+
+--- Build a family's API table for a client.
+function _M.family(client, def)
+  local family = {
+    name = def.name, path = def.path, item = def.item, list = def.list,
+    routes = {}, def = def,
+  }
+  local api_table = {}
+  family.api_table = api_table
+  for _, route in ipairs(_M.routes_of(def)) do
+    family.routes[route.name] = route
+    api_table[route.name] = _M.verb(client, family, route)
+  end
+  return api_table, family
+end
+
+return _M

@@ -1,0 +1,93 @@
+--- Entities: plain data tables whose metatable offers the family's verbs.
+--   local c = api.contacts.get(5)
+--   c:add_points(10):add_to_segment(3)      -- each returns the entity again
+--   c:update{ firstname = "Ann" }           -- PATCH, then merges the answer
+-- The table itself holds only what the server sent, so JSON-encoding an
+-- entity gives just its data. Methods whose name starts with get_ return
+-- what the server answered; the others return the entity, or nil, err.
+local type, pairs, ipairs, setmetatable, rawget = type, pairs, ipairs, setmetatable, rawget
+local find = string.find
+
+local _M = { _VERSION = "0.1.0" }
+
+-- one metatable per (client, family), built on first use
+local function metatable_for(client, family)
+  local mt = family.entity_mt
+  if mt then return mt end
+  local endpoint = require "mautic.endpoint"
+  local methods = {}
+  mt = { __index = methods, __name = "mautic." .. family.name .. ".entity" }
+  family.entity_mt = mt
+
+  local function merge(self, fresh)
+    if type(fresh) == "table" then
+      for k, v in pairs(fresh) do self[k] = v end
+    end
+    return self
+  end
+
+  local routes = family.routes
+  for name, route in pairs(routes) do
+    local first = route.params and route.params[1] or route.path and route.path:match("{([%w_]+)}")
+    local bindable = first == "id" and not route.handler
+      and name ~= "get" and name ~= "edit" and name ~= "delete"
+    if bindable then
+      local returns_data = find(name, "^get_") ~= nil
+      methods[name] = function(self, ...)
+        local v, err = endpoint.invoke(client, family, route, rawget(self, "id"), ...)
+        if v == nil then return nil, err end
+        if returns_data then return v end
+        return self
+      end
+    end
+  end
+
+  if routes.edit then
+    --- PATCH the entity and merge the answer into it.
+    methods.update = function(self, data, opts)
+      local v, err = endpoint.invoke(client, family, routes.edit, rawget(self, "id"), data, opts)
+      if v == nil then return nil, err end
+      return merge(self, v)
+    end
+  end
+  if routes.get then
+    --- Fetch the entity again and merge the answer into it.
+    methods.refresh = function(self)
+      local v, err = endpoint.invoke(client, family, routes.get, rawget(self, "id"))
+      if v == nil then return nil, err end
+      return merge(self, v)
+    end
+  end
+  if routes.delete then
+    methods.delete = function(self)
+      local v, err = endpoint.invoke(client, family, routes.delete, rawget(self, "id"))
+      if v == nil then return nil, err end
+      return self
+    end
+  end
+
+  -- cross-family conveniences declared by the family (e.g. add_to_segment)
+  for name, fn in pairs(family.def.entity or {}) do
+    methods[name] = function(self, ...)
+      local v, err = fn(client.api, self, ...)
+      if v == nil then return nil, err end
+      return self
+    end
+  end
+  return mt
+end
+
+--- Give a decoded entity its methods (only tables with an id qualify).
+function _M.bless(client, family, t)
+  if type(t) == "table" and rawget(t, "id") ~= nil and family.routes then
+    setmetatable(t, metatable_for(client, family))
+  end
+  return t
+end
+
+function _M.bless_all(client, family, items)
+  for _, t in ipairs(items) do _M.bless(client, family, t) end
+  return items
+end
+
+return _M

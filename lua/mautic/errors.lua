@@ -1,0 +1,179 @@
+--- Structured errors.
+-- Every expected failure (network, HTTP >= 400, undecodable body, auth) is
+-- returned as `nil, err` where err is one of these tables. It reads every
+-- error shape Mautic has used:
+--   {"errors":[{"code":404,"message":"...","details":{...}}]}   Mautic 2.6+
+--   {"error":{"code":403,"message":"..."}}                        Mautic < 2.6
+--   {"error":"invalid_grant","error_description":"..."}           OAuth servers
+-- Nothing secret goes in: URLs are stored without their query's tokens and
+-- bodies are cut short and scrubbed.
+local json = require "mautic.json"
+local redact = require "mautic.redact"
+
+local type, pairs, ipairs, tostring, next = type, pairs, ipairs, tostring, next
+local setmetatable, getmetatable = setmetatable, getmetatable
+local concat, sub, format = table.concat, string.sub, string.format
+
+local _M = { _VERSION = "0.1.0" }
+
+local BODY_LIMIT = 512
+
+local Error = {}
+Error.__index = Error
+Error.__name = "mautic.error"
+
+function Error.__tostring(e)
+  local parts = { "mautic:", e.kind }
+  if e.status then parts[#parts + 1] = tostring(e.status) end
+  if e.message and e.message ~= "" then parts[#parts + 1] = e.message end
+  if e.method and e.url then
+    parts[#parts + 1] = "(" .. e.method .. " " .. e.url .. ")"
+  end
+  return concat(parts, " ")
+end
+
+_M.Error = Error
+
+--- Is v one of our error objects?
+function _M.is(v)
+  return type(v) == "table" and getmetatable(v) == Error
+end
+
+--- Make an error object. Fields: kind, status, code, message, details,
+-- type, retry_after, method, url, body, errors.
+function _M.new(fields)
+  local e = setmetatable(fields, Error)
+  if e.url then e.url = redact.url(e.url) end
+  if e.message then e.message = redact.text(e.message) end
+  if type(e.body) == "string" then
+    if #e.body > BODY_LIMIT then e.body = sub(e.body, 1, BODY_LIMIT) .. "..." end
+    e.body = redact.text(e.body)
+  end
+  return e
+end
+
+local function first_message(list)
+  local msgs = {}
+  for _, item in ipairs(list) do
+    if type(item) == "table" and type(item.message) == "string" then
+      msgs[#msgs + 1] = item.message
+    elseif type(item) == "string" then
+      msgs[#msgs + 1] = item
+    end
+  end
+  return concat(msgs, "; ")
+end
+
+-- Merge the `details` of several errors; an empty JSON array means none.
+local function merge_details(list)
+  local merged
+  for _, item in ipairs(list) do
+    local d = type(item) == "table" and item.details
+    if type(d) == "table" and next(d) ~= nil then
+      merged = merged or {}
+      for k, v in pairs(d) do merged[k] = v end
+    end
+  end
+  return merged
+end
+
+--- Read what an error body says.
+-- @param decoded the decoded JSON body (any value)
+-- @treturn table { message=, code=, details=, type=, errors= } (fields may be nil)
+function _M.parse_body(decoded)
+  local out = {}
+  if type(decoded) ~= "table" then
+    if type(decoded) == "string" then out.message = decoded end
+    return out
+  end
+  local errs = decoded.errors
+  if type(errs) == "table" then
+    -- {"errors":[...]} and, in batch answers, {"errors":{"1":{...}}}
+    local list = {}
+    if #errs > 0 then
+      list = errs
+    else
+      for _, v in pairs(errs) do list[#list + 1] = v end
+    end
+    local first = list[1]
+    if type(first) == "table" then
+      out.code = first.code
+      out.type = first.type
+    end
+    out.message = first_message(list)
+    out.details = merge_details(list)
+    out.errors = list
+    return out
+  end
+  local e = decoded.error
+  if type(e) == "table" then
+    out.code, out.message, out.details, out.type = e.code, e.message, e.details, e.type
+  elseif type(e) == "string" then
+    -- OAuth: {"error":"invalid_grant","error_description":"..."}
+    out.type = e
+    out.message = decoded.error_description or e
+  end
+  if type(out.message) ~= "string" then out.message = nil end
+  return out
+end
+
+--- Build the error for an HTTP answer with status >= 400.
+function _M.from_response(status, decoded, raw, req)
+  local info = _M.parse_body(decoded)
+  local kind = "http"
+  if status == 401 then kind = "auth" end
+  return _M.new{
+    kind = kind,
+    status = status,
+    code = info.code or status,
+    message = info.message or format("HTTP %d", status),
+    details = info.details,
+    type = info.type,
+    errors = info.errors,
+    method = req and req.method,
+    url = req and req.url,
+    body = raw,
+  }
+end
+
+--- An answer that was not the JSON it should have been.
+function _M.decode(status, raw, why, req)
+  local snippet = type(raw) == "string" and sub(raw, 1, 80) or ""
+  return _M.new{
+    kind = "decode",
+    status = status,
+    code = status,
+    message = format("cannot decode the answer (HTTP %s): %s; body starts %q",
+      tostring(status), tostring(why), snippet),
+    method = req and req.method,
+    url = req and req.url,
+    body = raw,
+  }
+end
+
+-- curl failure kinds to our kinds: connect/resolve/network/proxy/file are
+-- all "network" to a caller except timeouts and TLS, which get their own.
+local transport_kinds = {
+  timeout = "timeout", tls = "tls", usage = "usage",
+}
+
+--- A failure below HTTP: no answer was received.
+function _M.transport(message, kind, req)
+  return _M.new{
+    kind = transport_kinds[kind] or "network",
+    reason = kind,
+    message = tostring(message),
+    method = req and req.method,
+    url = req and req.url,
+  }
+end
+
+--- Encode an error for logs (never includes secrets).
+function _M.to_json(e)
+  return json.encode{
+    kind = e.kind, status = e.status, code = e.code, message = e.message,
+    details = e.details, method = e.method, url = e.url,
+  }
+end
+
+return _M

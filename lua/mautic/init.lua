@@ -1,0 +1,248 @@
+--- lua-mautic: a client for the Mautic marketing-automation REST API.
+--
+--   local mautic = require "mautic"
+--   local api = assert(mautic.new{
+--     url  = "https://mautic.example.com",
+--     auth = mautic.auth.basic{ username = "u", password = "p" },
+--   })
+--   local c, err = api.contacts.create{ email = "ann@example.com" }
+--
+-- Endpoint functions are bound to their client and called with a dot.
+-- Expected failures return nil, err (see mautic.errors); wrong arguments
+-- raise at the caller's line.
+local core = require "mautic.core"
+local json = require "mautic.json"
+local query = require "mautic.query"
+local errors = require "mautic.errors"
+local http = require "mautic.http"
+local endpoint = require "mautic.endpoint"
+local families = require "mautic.api"
+local auth = require "mautic.auth"
+
+local type, error, pairs, pcall, rawset, tostring, setmetatable =
+      type, error, pairs, pcall, rawset, tostring, setmetatable
+local getenv = os.getenv
+local gsub, find = string.gsub, string.find
+
+local _M = {
+  _VERSION = "0.1.0",
+  auth = auth,
+  json = json,
+  null = json.null,
+  errors = errors,
+  encode_query = query.encode,
+}
+
+local USER_AGENT = "lua-mautic/" .. _M._VERSION
+
+-- seed math.random for retry jitter from the secure source, once
+do
+  local b = core.random_bytes(4)
+  local seed = 0
+  for i = 1, 4 do seed = seed * 256 + b:byte(i) end
+  math.randomseed(seed)
+end
+
+local Client = {}
+Client.__index = Client
+
+--- Record what every answer says about the server.
+function Client:observe(status, headers)
+  self.last = { status = status, headers = headers }
+  local v = headers and headers["mautic-version"]
+  if v then self.version = v end
+end
+
+local function opt_type(opts, name, want, level)
+  local v = opts[name]
+  if v ~= nil and type(v) ~= want then
+    error("bad argument #1 to 'new' (" .. name .. ": " .. want .. " expected, got " .. type(v) .. ")", level + 1)
+  end
+  return v
+end
+
+local function is_loopback(url)
+  local host = url:match("^%a+://([^/:]+)") or url:match("^%a+://%[([^%]]+)%]")
+  return host == "localhost" or host == "::1" or (host and find(host, "^127%.") ~= nil)
+end
+
+local warned_plain_basic = false
+
+--- Make a client.
+-- @tparam table opts url (required; may end in "/" or "/api"), auth,
+--   timeout (30), connect_timeout (10), retries (2), max_retry_wait (60),
+--   batch_limit (200), raise (false), tls = { verify, ca_file }, proxy,
+--   transport (function(req) -> status, headers, body | nil, msg, kind),
+--   sleep (function(seconds)), user_agent
+-- @treturn table the API object: one field per endpoint family, plus
+--   version(), last_response(), request(), close()
+function _M.new(opts)
+  if type(opts) ~= "table" then
+    error("bad argument #1 to 'new' (table expected, got " .. type(opts) .. ")", 2)
+  end
+  local url = opts.url
+  if type(url) ~= "string" or not find(url, "^https?://[^/]") then
+    error("bad argument #1 to 'new' (url: http:// or https:// URL expected, got " .. tostring(url) .. ")", 2)
+  end
+  if find(url, "[%z\1-\32\127]") then
+    error("bad argument #1 to 'new' (url contains spaces or control characters)", 2)
+  end
+  url = gsub(url, "/+$", "")
+  url = gsub(url, "/api$", "")
+  url = gsub(url, "/+$", "")
+
+  for _, name in pairs{ "timeout", "connect_timeout", "retries", "max_retry_wait", "batch_limit" } do
+    opt_type(opts, name, "number", 2)
+  end
+  opt_type(opts, "tls", "table", 2)
+  opt_type(opts, "proxy", "string", 2)
+  opt_type(opts, "sleep", "function", 2)
+  opt_type(opts, "user_agent", "string", 2)
+  local a = opts.auth
+  if a ~= nil and (type(a) ~= "table" or type(a.authorize) ~= "function") then
+    error("bad argument #1 to 'new' (auth: expected mautic.auth.basic{...}, oauth2{...} or oauth1{...})", 2)
+  end
+  if opts.batch_limit and opts.batch_limit < 1 then
+    error("bad argument #1 to 'new' (batch_limit must be at least 1)", 2)
+  end
+
+  local client = setmetatable({
+    base_url = url,
+    api_url = url .. "/api",
+    auth = a,
+    timeout = opts.timeout or 30,
+    connect_timeout = opts.connect_timeout or 10,
+    retries = opts.retries or 2,
+    max_retry_wait = opts.max_retry_wait or 60,
+    batch_limit = opts.batch_limit or 200,
+    raise = opts.raise and true or false,
+    tls = opts.tls,
+    proxy = opts.proxy,
+    user_agent = opts.user_agent or USER_AGENT,
+    sleep = opts.sleep or core.sleep,
+    now = opts.now or core.now,
+    auth_body = a and a.body_encoding,
+  }, Client)
+
+  if opts.transport ~= nil then
+    if type(opts.transport) ~= "function" then
+      error("bad argument #1 to 'new' (transport: function expected, got " .. type(opts.transport) .. ")", 2)
+    end
+    client.transport = opts.transport
+  else
+    local send, close = require("mautic.transport.curl").new()
+    client.transport, client.close_transport = send, close
+  end
+
+  if a and a.kind == "basic" and find(url, "^http://") and not is_loopback(url) and not warned_plain_basic then
+    warned_plain_basic = true
+    io.stderr:write("lua-mautic: warning: Basic auth over plain http sends the password in clear text to ",
+      (url:match("^%a+://([^/]+)")), "\n")
+  end
+
+  local api = {}
+  client.api = api
+
+  --- The Mautic-Version of the last answer that carried one.
+  function api.version() return client.version end
+
+  --- { status, headers } of the last answer (nil before the first call).
+  function api.last_response() return client.last end
+
+  --- Call any route by hand: api.request("GET", "/contacts", { query = {...} }).
+  -- Paths are relative to /api unless opts.base == "root".
+  function api.request(method, path, o)
+    if type(method) ~= "string" or type(path) ~= "string" then
+      error("bad arguments to 'request' (method and path strings expected)", 2)
+    end
+    o = o or {}
+    if type(o) ~= "table" then error("bad argument #3 to 'request' (table expected)", 2) end
+    local v, err = http.call(client, {
+      method = method:upper(), path = path, query = o.query, body = o.body, form = o.form,
+      base = o.base, raw = o.raw, parts = o.parts, output = o.output,
+    })
+    if v == nil and client.raise then error(err, 2) end
+    return v, err
+  end
+
+  --- Close the connection (the client can still be used; it reconnects).
+  function api.close()
+    if client.close_transport then client.close_transport() end
+  end
+
+  -- families are built on first use
+  setmetatable(api, {
+    __index = function(t, name)
+      if type(name) ~= "string" or not families.known[name] then return nil end
+      local fam = endpoint.family(client, families.load(name))
+      rawset(t, name, fam)
+      return fam
+    end,
+  })
+  return api
+end
+
+--- Make a client from the environment: MAUTIC_URL plus MAUTIC_USERNAME and
+-- MAUTIC_PASSWORD (Basic), or MAUTIC_CLIENT_ID and MAUTIC_CLIENT_SECRET
+-- (OAuth2 client_credentials). Extra options are merged in.
+-- @treturn[1] table the API object
+-- @treturn[2] nil
+-- @treturn[2] mautic.error kind "usage" naming what is missing
+function _M.from_env(extra)
+  local url = getenv("MAUTIC_URL")
+  if not url or url == "" then
+    return nil, errors.new{ kind = "usage", message = "MAUTIC_URL is not set" }
+  end
+  local opts = { url = url }
+  for k, v in pairs(extra or {}) do opts[k] = v end
+  if not opts.auth then
+    local user, pass = getenv("MAUTIC_USERNAME"), getenv("MAUTIC_PASSWORD")
+    local id, secret = getenv("MAUTIC_CLIENT_ID"), getenv("MAUTIC_CLIENT_SECRET")
+    if user and user ~= "" then
+      opts.auth = auth.basic{ username = user, password = pass or "" }
+    elseif id and id ~= "" and auth.oauth2 then
+      opts.auth = auth.oauth2{ client_id = id, client_secret = secret or "", grant = "client_credentials" }
+    else
+      return nil, errors.new{ kind = "usage",
+        message = "set MAUTIC_USERNAME and MAUTIC_PASSWORD, or MAUTIC_CLIENT_ID and MAUTIC_CLIENT_SECRET" }
+    end
+  end
+  local ok, api = pcall(_M.new, opts)
+  if not ok then return nil, errors.new{ kind = "usage", message = tostring(api) } end
+  return api
+end
+
+-- The default client, for short scripts: mautic.contacts.create{...}.
+local default_client
+
+--- Set the module's default client.
+function _M.configure(opts)
+  if type(opts) ~= "table" then
+    error("bad argument #1 to 'configure' (table expected, got " .. type(opts) .. ")", 2)
+  end
+  local ok, api = pcall(_M.new, opts)
+  if not ok then error(api, 2) end
+  default_client = api
+  return api
+end
+
+--- The default client, built from the environment when configure was never called.
+function _M.default()
+  if not default_client then
+    local api, err = _M.from_env()
+    if not api then error("mautic: no default client: call mautic.configure{...} or " .. err.message, 3) end
+    default_client = api
+  end
+  return default_client
+end
+
+setmetatable(_M, {
+  __index = function(_, name)
+    if type(name) == "string" and (families.known[name] or name == "version") then
+      return _M.default()[name]
+    end
+    return nil
+  end,
+})
+
+return _M

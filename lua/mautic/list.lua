@@ -1,0 +1,70 @@
+--- Lists as Mautic sends them, made regular.
+-- Mautic answers a list as `{"total": N, "<key>": ...}` where the items may
+-- be an array, an object keyed by id (in the server's sort order), `[]` or
+-- `{}`, and `total` may be a number or a string. Callers always get
+-- `{ total = <integer>, items = <array in server order> }`.
+local json = require "mautic.json"
+
+local type, pairs, tonumber, tostring = type, pairs, tonumber, tostring
+local floor = math.floor
+local sort = table.sort
+
+local _M = { _VERSION = "0.1.0" }
+
+local function to_integer(v)
+  local n = tonumber(v)
+  if not n then return nil end
+  n = floor(n)
+  return math.tointeger and math.tointeger(n) or n
+end
+_M.to_integer = to_integer
+
+--- The values of a decoded JSON object or array, in the order of the raw text.
+-- @param value the decoded value under `key`
+-- @param raw the raw body, to recover object key order
+-- @param key the field of the top-level object holding the value
+function _M.values_in_order(value, raw, key)
+  if type(value) ~= "table" then return {} end
+  local n = #value
+  if n > 0 or next(value) == nil then
+    local out = {}
+    for i = 1, n do out[i] = value[i] end
+    return out
+  end
+  local out = {}
+  local keys = json.keys_in_order(raw, key)
+  if keys then
+    for _, k in ipairs(keys) do
+      local v = value[k]
+      if v == nil then v = value[tonumber(k)] end
+      if v ~= nil then out[#out + 1] = v end
+    end
+  end
+  if #out == 0 then
+    -- no raw text to read the order from: fall back to numeric key order
+    local ks = {}
+    for k in pairs(value) do ks[#ks + 1] = k end
+    sort(ks, function(a, b)
+      local na, nb = tonumber(a), tonumber(b)
+      if na and nb then return na < nb end
+      return tostring(a) < tostring(b)
+    end)
+    for i, k in ipairs(ks) do out[i] = value[k] end
+  end
+  return out
+end
+
+--- Normalise a list answer.
+-- @tparam table body the decoded answer
+-- @tparam string raw the raw answer
+-- @tparam string key the list key ("contacts", "lists", ...)
+-- @treturn table { total = integer, items = array }
+function _M.normalize(body, raw, key)
+  if type(body) ~= "table" then return { total = 0, items = {} } end
+  local items = _M.values_in_order(body[key], raw, key)
+  local total = to_integer(body.total)
+  if total == nil then total = #items end
+  return { total = total, items = items }
+end
+
+return _M

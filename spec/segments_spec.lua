@@ -1,0 +1,56 @@
+local fake = require "support.fake"
+local mautic = require "mautic"
+
+describe("api.segments against the fake Mautic", function()
+  local api
+  before_each(function()
+    fake.reset()
+    api = fake.client()
+  end)
+
+  it("creates, lists, gets, edits and deletes segments under their odd keys", function()
+    local empty = assert(api.segments.list())
+    assert.same({ total = 0, items = {} }, empty)
+    local s = assert(api.segments.create{ name = "Newsletter", alias = "newsletter", isPublished = true })
+    assert.equal("Newsletter", s.name)
+    local page = assert(api.segments.list())
+    assert.equal(1, page.total)
+    assert.equal(s.id, page.items[1].id)
+    assert.equal("Weekly", assert(api.segments.edit(s.id, { name = "Weekly" })).name)
+    assert.equal("Weekly", assert(api.segments.get(s.id)).name)
+    assert(api.segments.delete(s.id))
+    assert.equal(404, select(2, api.segments.get(s.id)).status)
+  end)
+
+  it("rejects a segment without a name with field details", function()
+    local s, err = api.segments.create{ alias = "x" }
+    assert.is_nil(s)
+    assert.equal(400, err.status)
+    assert.is_table(err.details.name)
+  end)
+
+  it("files a contact into a segment and takes it out again", function()
+    local seg = assert(api.segments.create{ name = "VIP" })
+    local c = assert(api.contacts.create{ email = "vip@example.com" })
+    local r = assert(api.segments.add_contact(seg.id, c.id))
+    assert.equal(1, r.success)
+    assert.equal(("/api/segments/%d/contact/%d/add"):format(seg.id, c.id), fake.last("POST").path)
+    assert.equal(1, assert(api.contacts.get_segments(c.id)).total)
+    assert(api.segments.remove_contact(seg.id, c.id))
+    assert.equal(0, assert(api.contacts.get_segments(c.id)).total)
+  end)
+
+  it("adds many contacts at once and reports per id", function()
+    local seg = assert(api.segments.create{ name = "Bulk" })
+    local a = assert(api.contacts.create{ email = "a@bulk.test" })
+    local r = assert(api.segments.add_contacts(seg.id, { ids = { a.id, 99999 } }))
+    assert.is_true(r.details[tostring(a.id)].success)
+    assert.is_false(r.details["99999"].success)
+    assert.same({ ids = { a.id, 99999 } }, mautic.json.decode(fake.last("POST").body))
+  end)
+
+  it("answers 404 for a missing contact or segment", function()
+    local _, err = api.segments.add_contact(99999, 99998)
+    assert.equal(404, err.status)
+  end)
+end)
