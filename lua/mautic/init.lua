@@ -31,6 +31,24 @@ local _M = {
   null = json.null,
   errors = errors,
   encode_query = query.encode,
+  webhook = require "mautic.webhook",
+}
+
+--- Sign an OAuth1a request: returns the Authorization header value, the
+-- signature and the signature base string (see mautic.auth.oauth1).
+auth.oauth1_sign = require("mautic.auth.oauth1").sign
+
+--- The OAuth2 authorization-code flow: authorize_url{...}, exchange_code{...}.
+_M.oauth2 = {
+  authorize_url = require("mautic.auth.oauth2").authorize_url,
+  exchange_code = require("mautic.auth.oauth2").exchange_code,
+}
+
+--- The OAuth1a three-legged flow: request_token, authorize_url, access_token.
+_M.oauth1 = {
+  request_token = require("mautic.auth.oauth1").request_token,
+  authorize_url = require("mautic.auth.oauth1").authorize_url,
+  access_token = require("mautic.auth.oauth1").access_token,
 }
 
 local USER_AGENT = "lua-mautic/" .. _M._VERSION

@@ -169,14 +169,19 @@ local function each_member(s, i, fn)
   end
 end
 
---- The keys of the object found under `field` of the top-level object, in
--- the order they appear in the raw text (nil when that value is not an object).
+--- The keys of the object found under `field` of the top-level object (or
+-- of the top-level object itself when field is nil), in the order they
+-- appear in the raw text (nil when that value is not an object).
 function _M.keys_in_order(raw, field)
   if type(raw) ~= "string" then return nil end
   local start
-  each_member(raw, skip_ws(raw, 1), function(key, vi)
-    if key == field then start = vi; return true end
-  end)
+  if field == nil then
+    start = skip_ws(raw, 1)
+  else
+    each_member(raw, skip_ws(raw, 1), function(key, vi)
+      if key == field then start = vi; return true end
+    end)
+  end
   if not start or byte(raw, start) ~= 123 then return nil end
   local keys = {}
   each_member(raw, start, function(key) keys[#keys + 1] = key end)
