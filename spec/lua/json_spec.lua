@@ -6,7 +6,8 @@ describe("mautic.json", function()
       local v = json.decode('{"id":5,"points":-3,"big":9007199254740991,"ratio":1.5}')
       assert.equal("5", tostring(v.id))
       assert.equal("-3", tostring(v.points))
-      assert.equal("9007199254740991", tostring(v.big))
+      -- LuaJIT's tostring switches to exponents past 1e14; paths use query.scalar
+      assert.equal("9007199254740991", require("mautic.query").scalar(v.big))
       assert.equal(1.5, v.ratio)
       if math.type then
         assert.equal("integer", math.type(v.id))

@@ -1,0 +1,92 @@
+/*
+ * mcore.h - declarations shared by the parts of mautic.core.
+ *
+ * Ownership rule: every resource a transfer needs (curl easy handle, header
+ * list, mime tree, output FILE, response buffers) lives in an mc_xfer that a
+ * userdata (session or multi) owns, so a Lua error raised at any point can
+ * only leave it for __gc to free, never leak it.
+ */
+#ifndef MAUTIC_MCORE_H
+#define MAUTIC_MCORE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <curl/curl.h>
+#include "compat.h"
+
+#define MC_VERSION "lua-mautic core 0.1.0"
+#define MC_USER_AGENT "lua-mautic/0.1.0"
+
+#define MC_SESSION_MT "mautic.core.session"
+#define MC_MULTI_MT "mautic.core.multi"
+#define MC_HEADERS_MT "mautic.core.headers"
+
+/* growable byte buffer, malloc-owned */
+typedef struct mc_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} mc_buf;
+
+enum {
+    MC_GET, MC_POST, MC_PUT, MC_PATCH, MC_DELETE, MC_HEAD
+};
+
+/*
+ * A request table, validated. Every string points into a Lua value that
+ * mc_req_check left on the Lua stack, so it stays alive until the caller
+ * returns; curl copies what it keeps.
+ */
+typedef struct mc_req {
+    int method;
+    const char *url;
+    int headers;            /* stack index of the headers table, or 0 */
+    const char *body;
+    size_t body_len;
+    int has_body;
+    int parts;              /* stack index of the parts array, or 0 */
+    size_t nparts;
+    const char *output;     /* path, or NULL */
+    long timeout_ms;        /* 0: none */
+    long connect_timeout_ms;
+    int verify;
+    const char *ca_file;
+    const char *proxy;      /* NULL: curl's default (environment) */
+} mc_req;
+
+/* One transfer slot: reused request after request. */
+typedef struct mc_xfer {
+    CURL *easy;
+    struct curl_slist *hdrs;
+    curl_mime *mime;
+    FILE *out;
+    mc_buf head;            /* raw header lines of the last response */
+    mc_buf body;
+    int oom;                /* a C allocation failed during the transfer */
+    int out_err;            /* writing the output file failed */
+    const char *early_kind; /* failed before the transfer could start */
+    char early[256];
+    char errbuf[CURL_ERROR_SIZE];
+    /* used by multi */
+    lua_Integer id;
+    CURLcode result;
+    int in_multi;
+    int state;              /* multi.c bookkeeping */
+    struct mc_xfer *next;
+} mc_xfer;
+
+/* request.c */
+void mc_req_check(lua_State *L, int idx, mc_req *r);
+int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r);
+int mc_xfer_push_result(lua_State *L, mc_xfer *x, CURLcode code);
+void mc_xfer_release(mc_xfer *x);
+void mc_xfer_destroy(mc_xfer *x);
+void mc_headers_open(lua_State *L);
+
+/* session.c, multi.c, crypto.c, encoding.c: add functions to the module table on top */
+void mc_session_open(lua_State *L);
+void mc_multi_open(lua_State *L);
+void mc_crypto_open(lua_State *L);
+void mc_encoding_open(lua_State *L);
+
+#endif /* MAUTIC_MCORE_H */
