@@ -1,0 +1,96 @@
+-- The /__fake admin routes (no auth, never logged). See doc/INTERNALS.md.
+local json = require "fake_mautic.json"
+local store = require "fake_mautic.store"
+local config = require "fake_mautic.config"
+local log = require "fake_mautic.log"
+local faults = require "fake_mautic.faults"
+local ratelimit = require "fake_mautic.ratelimit"
+local families = require "fake_mautic.families"
+
+local _M = {}
+
+local function answer(status, body)
+  ngx.status = status
+  ngx.header["Content-Type"] = "application/json"
+  ngx.print(json.encode(body))
+end
+
+local function body_json()
+  ngx.req.read_body()
+  local raw = ngx.req.get_body_data()
+  if not raw then
+    local f = ngx.req.get_body_file()
+    if f then local h = io.open(f, "rb"); raw = h:read("*a"); h:close() end
+  end
+  if not raw or raw == "" then return json.obj() end
+  return json.decode(raw)
+end
+
+function _M.reset()
+  config.reset()
+  store.reset()
+  log.clear()
+  faults.clear()
+  ratelimit.reset()
+end
+
+local function plain(v)
+  if type(v) ~= "table" or v == json.null then
+    if v == json.null then return nil end
+    return v
+  end
+  local t = {}
+  for k, x in pairs(v) do t[k] = plain(x) end
+  return t
+end
+
+function _M.state(fam)
+  local F = families.get(fam)
+  local crud = require "fake_mautic.crud"
+  local out = json.A{}
+  if F then
+    local impl = crud.impl(F)
+    for _, row in ipairs(store.all(F.path)) do out[#out + 1] = impl.serialize(F, row, {}) end
+    return out
+  end
+  -- side tables (segment_members, activity, ...)
+  return nil
+end
+
+function _M.handle(method, path)
+  local sub = path:sub(#"/__fake/" + 1)
+  if sub == "reset" and (method == "POST" or method == "GET") then
+    _M.reset()
+    return answer(200, { ok = true })
+  elseif sub == "log" and method == "GET" then
+    return answer(200, log.all())
+  elseif sub == "log" and method == "DELETE" then
+    log.clear()
+    return answer(200, { ok = true })
+  elseif sub == "config" and method == "POST" then
+    local patch, err = body_json()
+    if not patch then return answer(400, { error = "bad JSON: " .. tostring(err) }) end
+    config.merge(patch)
+    return answer(200, { ok = true })
+  elseif sub == "config" and method == "GET" then
+    local c = {}
+    for k, v in pairs(config.current) do c[k] = v end
+    return answer(200, c)
+  elseif sub == "fault" and method == "POST" then
+    local f, err = body_json()
+    if not f then return answer(400, { error = "bad JSON: " .. tostring(err) }) end
+    faults.add(plain(f))
+    return answer(200, { ok = true })
+  elseif sub == "fault" and method == "DELETE" then
+    faults.clear()
+    return answer(200, { ok = true })
+  elseif sub:match("^state/") and method == "GET" then
+    local fam = sub:sub(7)
+    local s = _M.state(fam)
+    if not s then return answer(404, { error = "unknown family " .. fam }) end
+    return answer(200, s)
+  end
+  return answer(404, { error = "unknown admin route " .. method .. " " .. path })
+end
+
+return _M

@@ -1,0 +1,235 @@
+-- Standard CRUD for every family, driven by families.lua:
+-- list, get, new, PATCH/PUT edit, delete, batch new/edit/delete.
+local json = require "fake_mautic.json"
+local util = require "fake_mautic.util"
+local store = require "fake_mautic.store"
+local config = require "fake_mautic.config"
+local responses = require "fake_mautic.responses"
+local search = require "fake_mautic.search"
+local entity = require "fake_mautic.entity"
+
+local null = json.null
+local O, A = json.O, json.A
+
+local _M = {}
+
+local customs = {}
+function _M.impl(F)
+  if F.custom then
+    local m = customs[F.custom]
+    if not m then m = require("fake_mautic." .. F.custom); customs[F.custom] = m end
+    return m
+  end
+  return entity
+end
+
+local function item_body(F, e)
+  return O{ F.item, e }
+end
+
+local function location(F, id) return { Location = "/api/" .. F.path .. "/" .. id } end
+
+local function input_object(req)
+  local input = req.input
+  if input == nil then return json.obj() end
+  if type(input) ~= "table" then return json.obj() end
+  return input
+end
+
+function _M.list(F, req)
+  local impl = _M.impl(F)
+  local page, total = search.run(F, impl, store.all(F.path), req.args)
+  if not page then return total end
+  local minimal = util.truthy(req.args.minimal)
+  return responses.ok(search.list_body(F, page, total, function(row)
+    return impl.serialize(F, row, { minimal = minimal })
+  end))
+end
+
+function _M.get(F, req)
+  local impl = _M.impl(F)
+  local row = store.get(F.path, req.params.id)
+  if not row then return responses.not_found() end
+  return responses.ok(item_body(F, impl.serialize(F, row, {})))
+end
+
+function _M.new(F, req)
+  local impl = _M.impl(F)
+  local row, err, status = impl.create(F, input_object(req), req.ident)
+  if not row then return err end
+  local body = item_body(F, impl.serialize(F, row, { fresh = true }))
+  if status == 200 then return responses.ok(body, 200) end
+  return responses.ok(body, 201, location(F, row.id))
+end
+
+local function edit(F, req, replace)
+  local impl = _M.impl(F)
+  local input = input_object(req)
+  local row = store.get(F.path, req.params.id)
+  if not row then
+    if not replace then return responses.not_found() end
+    local created, err = impl.create(F, input, req.ident)
+    if not created then return err end
+    return responses.ok(item_body(F, impl.serialize(F, created, { fresh = true })), 201, location(F, created.id))
+  end
+  local ok, err = impl.edit(F, row, input, req.ident, replace)
+  if not ok then return err end
+  return responses.ok(item_body(F, impl.serialize(F, row, {})))
+end
+
+function _M.patch(F, req) return edit(F, req, false) end
+function _M.put(F, req) return edit(F, req, true) end
+
+function _M.delete(F, req)
+  local impl = _M.impl(F)
+  local row = store.get(F.path, req.params.id)
+  if not row then return responses.not_found() end
+  return responses.ok(item_body(F, impl.remove(F, row)))
+end
+
+---------------------------------------------------------------- batch
+
+-- the items of a batch body: a JSON array, or a form list (0[email]=..)
+local function batch_items(req)
+  local input = req.input
+  if json.is_arr(input) then return input end
+  if json.is_obj(input) then
+    local keys = json.keys(input)
+    local items = {}
+    for i, k in ipairs(keys) do
+      if tostring(k) ~= tostring(i - 1) then return nil end
+      items[i] = input[k]
+    end
+    return items
+  end
+  if input == nil then return {} end
+  return nil
+end
+
+-- error object as embedded in a batch answer
+local function batch_error(res)
+  local e = res.body and res.body.errors and res.body.errors[1]
+  if not e then return O{ "code", res.status, "message", "", "details", A{}, "type", null } end
+  if res.status == 404 then
+    return O{ "message", e.message, "code", 404, "type", "api" }
+  end
+  return O{ "code", e.code or res.status, "message", e.message, "details", e.details or A{}, "type", null }
+end
+
+local function check_limit(items)
+  local limit = tonumber(config.get("batch_limit")) or 200
+  if #items > limit then
+    return responses.handled_500("A max of " .. limit .. " entities are supported at a time.")
+  end
+end
+
+local function batch_answer(F, entities, codes, errors, status)
+  local body = json.obj()
+  local list
+  if #json.keys(errors) > 0 then
+    list = json.obj()
+    for _, pair in ipairs(entities) do list[tostring(pair[1])] = pair[2] end
+  else
+    list = A{}
+    for _, pair in ipairs(entities) do list[#list + 1] = pair[2] end
+  end
+  body[F.list] = list
+  body.statusCodes = A(codes)
+  if #json.keys(errors) > 0 then body.errors = errors end
+  return responses.ok(body, status)
+end
+
+function _M.batch_new(F, req)
+  local impl = _M.impl(F)
+  local items = batch_items(req)
+  if not items then return responses.uncaught(500) end
+  local lim = check_limit(items)
+  if lim then return lim end
+  local entities, codes, errors = {}, {}, json.obj()
+  for i, item in ipairs(items) do
+    if type(item) ~= "table" then item = json.obj() end
+    local row, err, status = impl.create(F, item, req.ident)
+    if row then
+      entities[#entities + 1] = { i - 1, impl.serialize(F, row, { fresh = true }) }
+      codes[#codes + 1] = status or 201
+    else
+      if err.version == false then return err end     -- uncaught: the whole request fails
+      codes[#codes + 1] = err.status
+      errors[tostring(i - 1)] = batch_error(err)
+    end
+  end
+  return batch_answer(F, entities, codes, errors, 201)
+end
+
+local function batch_edit(F, req, replace)
+  local impl = _M.impl(F)
+  local items = batch_items(req)
+  if not items then return responses.uncaught(500) end
+  local lim = check_limit(items)
+  if lim then return lim end
+  local entities, codes, errors = {}, {}, json.obj()
+  for i, item in ipairs(items) do
+    if type(item) ~= "table" then item = json.obj() end
+    local id = util.int(item.id)
+    local row = id and store.get(F.path, id)
+    local res_row, err, code
+    if row then
+      res_row, err = impl.edit(F, row, item, req.ident, replace)
+      code = 200
+    elseif replace then
+      res_row, err = impl.create(F, item, req.ident)
+      code = 201
+    else
+      err = responses.not_found()
+    end
+    if res_row then
+      entities[#entities + 1] = { i - 1, impl.serialize(F, res_row, { fresh = code == 201 }) }
+      codes[#codes + 1] = code
+    else
+      if err.version == false then return err end
+      codes[#codes + 1] = err.status
+      errors[tostring(i - 1)] = batch_error(err)
+    end
+  end
+  return batch_answer(F, entities, codes, errors, 200)
+end
+
+function _M.batch_patch(F, req) return batch_edit(F, req, false) end
+function _M.batch_put(F, req) return batch_edit(F, req, true) end
+
+function _M.batch_delete(F, req)
+  local impl = _M.impl(F)
+  local ids = req.args.ids
+  local list
+  if type(ids) == "string" then list = util.split(ids, ",") else list = util.list(ids) end
+  local out = A{}
+  for _, id in ipairs(list) do
+    local row = store.get(F.path, util.int(id))
+    if row then
+      local e = impl.remove(F, row)
+      if e.id == null then e.id = row.id end   -- batch delete keeps the ids
+      out[#out + 1] = e
+    end
+  end
+  return responses.ok(O{ F.list, out })
+end
+
+-- route table entries for one family
+function _M.routes(F)
+  local p = "/api/" .. F.path
+  local function h(fn) return function(req) return fn(F, req) end end
+  return {
+    { "GET", p, h(_M.list) },
+    { "GET", p .. "/{id}", h(_M.get) },
+    { "POST", p .. "/new", h(_M.new) },
+    { "PATCH", p .. "/{id}/edit", h(_M.patch) },
+    { "PUT", p .. "/{id}/edit", h(_M.put) },
+    { "DELETE", p .. "/{id}/delete", h(_M.delete) },
+    { "POST", p .. "/batch/new", h(_M.batch_new) },
+    { "PATCH", p .. "/batch/edit", h(_M.batch_patch) },
+    { "PUT", p .. "/batch/edit", h(_M.batch_put) },
+    { "DELETE", p .. "/batch/delete", h(_M.batch_delete) },
+  }
+end
+
+return _M

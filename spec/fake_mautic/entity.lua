@@ -1,0 +1,321 @@
+-- Generic entities: the shape of each family comes from the real server's
+-- create answer (data/templates.lua); input keys are copied in, derived
+-- values (alias, publicName, downloadUrl, ...) are computed here.
+--
+-- Interface shared with the custom families (contacts, companies):
+--   impl.create(F, input, ident)            -> row | nil, errres
+--   impl.edit(F, row, input, ident, replace) -> row | nil, errres
+--   impl.serialize(F, row, ctx)             -> JSON value (ordered object)
+--   impl.columns(F)                         -> set of sortable/filterable columns
+--   impl.value(F, row, col)                 -> value of a column
+--   impl.matches(F, row, search)            -> bool (free-text search)
+--   impl.remove(F, row)                     -> serialized row with "id": null
+local json = require "fake_mautic.json"
+local util = require "fake_mautic.util"
+local store = require "fake_mautic.store"
+local responses = require "fake_mautic.responses"
+local data = require "fake_mautic.data.templates"
+
+local null = json.null
+local O, A = json.O, json.A
+
+local _M = {}
+
+local FIXED = {
+  id = true, dateAdded = true, dateModified = true, createdBy = true, createdByUser = true,
+  modifiedBy = true, modifiedByUser = true,
+}
+local NUMERIC = { weight = true, delta = true, points = true, order = true, charLengthLimit = true }
+
+local function base_url()
+  local config = require "fake_mautic.config"
+  local b = config.get("base_url")
+  if b then return b end
+  if ngx and ngx.var then
+    return (ngx.var.scheme or "http") .. "://" .. (ngx.var.http_host or ("127.0.0.1:" .. (ngx.var.server_port or "")))
+  end
+  return "http://127.0.0.1"
+end
+_M.base_url = base_url
+
+function _M.category_repr(id)
+  local c = store.get("categories", util.int(id))
+  if not c then return null end
+  return O{ "createdByUser", null, "modifiedByUser", null, "id", c.id, "title", c.title,
+            "alias", c.alias, "description", c.description, "color", c.color, "bundle", c.bundle }
+end
+
+function _M.role_repr(id)
+  local r = store.get("roles", util.int(id))
+  if not r then return null end
+  return O{ "createdByUser", r.createdByUser, "modifiedByUser", r.modifiedByUser, "id", r.id,
+            "name", r.name, "description", r.description, "isAdmin", r.isAdmin,
+            "rawPermissions", r.rawPermissions }
+end
+
+function _M.segment_repr(id)
+  local s = store.get("segments", util.int(id))
+  if not s then return nil end
+  return O{ "createdByUser", s.createdByUser, "modifiedByUser", s.modifiedByUser, "id", s.id,
+            "name", s.name, "publicName", s.publicName, "alias", s.alias,
+            "description", s.description, "category", s.category }
+end
+
+local function sub_id(name)
+  local seqs = store.extra("subseq")
+  seqs[name] = (seqs[name] or 0) + 1
+  return seqs[name]
+end
+
+local function with_ids(F, list, seqname)
+  local out = A{}
+  local tpl = data.items[F.path] and data.items[F.path][seqname]
+  for _, item in ipairs(util.list(list)) do
+    if type(item) == "table" then
+      local o = json.obj()
+      o.id = sub_id(F.path .. ":" .. seqname)
+      if tpl then
+        for _, k in ipairs(json.keys(tpl)) do
+          if k ~= "id" then o[k] = json.copy(tpl[k]) end
+        end
+      end
+      for _, k in ipairs(json.keys(item)) do
+        if k ~= "id" and (not tpl or tpl[k] ~= nil) then o[k] = item[k] end
+      end
+      out[#out + 1] = o
+    end
+  end
+  return out
+end
+
+local function convert(F, k, v, default)
+  if k == "category" then
+    if v == null or v == nil or v == "" then return null end
+    if type(v) == "table" then v = v.id end
+    return _M.category_repr(v)
+  elseif k == "role" and F.path == "users" then
+    if type(v) == "table" then v = v.id end
+    return _M.role_repr(v)
+  elseif k == "lead" and (F.path == "notes" or F.path == "devices") then
+    if type(v) == "table" then v = v.id end
+    local contacts = require "fake_mautic.contacts"
+    return contacts.lead_repr(util.int(v))
+  elseif (k == "events" or k == "fields" or k == "actions") and type(v) == "table" then
+    return with_ids(F, v, k)
+  elseif k == "channels" and F.path == "messages" and type(v) == "table" then
+    local out = A{}
+    for _, ch in ipairs(json.keys(v)) do
+      local c = v[ch]
+      if type(c) == "table" then
+        local name = null
+        local chan = c.channel or ch
+        local target = chan == "email" and store.get("emails", util.int(c.channelId))
+                    or chan == "sms" and store.get("smses", util.int(c.channelId))
+                    or chan == "notification" and store.get("notifications", util.int(c.channelId))
+        if target then name = target.name end
+        out[#out + 1] = O{ "id", sub_id("messages:channels"), "channel", chan,
+                           "channelId", util.int(c.channelId) or c.channelId or null,
+                           "channelName", name, "isEnabled", util.truthy(c.isEnabled) }
+      end
+    end
+    return out
+  elseif k == "lists" and F.path == "campaigns" then
+    local out = A{}
+    for _, l in ipairs(util.list(v)) do
+      local id = type(l) == "table" and l.id or l
+      local s = _M.segment_repr(id)
+      if s then out[#out + 1] = s end
+    end
+    return out
+  end
+  if type(default) == "boolean" or (k:match("^is%u") and type(v) == "string") then
+    if v == null then return null end
+    return util.truthy(v)
+  end
+  if type(v) == "string" and (type(default) == "number" or NUMERIC[k]) and util.num(v) then
+    return util.num(v)
+  end
+  return v
+end
+
+local function derive(F, e, input, replace, creating)
+  local a = F.alias
+  if a then
+    local given = input.alias
+    if not util.is_empty(given) then
+      e.alias = given
+    elseif creating or replace or util.is_empty(e.alias) then
+      local src = e[a.from]
+      if not util.is_empty(src) then e.alias = util.slug(src, a.sep or "-") end
+    end
+  end
+  if F.path == "segments" and (creating or replace) and util.is_empty(input.publicName) then
+    e.publicName = e.name
+  end
+  if F.path == "forms" and (creating or replace) and util.is_empty(input.alias) and not util.is_empty(e.name) then
+    e.alias = util.slug(e.name, "_"):sub(1, 10)
+  end
+  if F.path == "assets" then
+    local file = input.file
+    if not util.is_empty(file) then
+      e.extension = tostring(file):match("%.(%w+)$") or null
+      e.storageLocation = input.storageLocation or e.storageLocation
+    end
+    if util.is_empty(e.alias) or util.is_empty(e.language) then
+      e.downloadUrl = null
+    else
+      e.downloadUrl = base_url() .. "/asset/" .. tostring(e.id == null and "" or e.id) .. ":" .. e.alias
+    end
+  end
+  if F.path == "hooks" and creating then
+    local hex = {}
+    for i = 1, 32 do hex[i] = string.format("%x", math.random(0, 15)) end
+    e.secret = table.concat(hex)
+  end
+  if F.path == "focus" and e.id ~= nil then
+    e.cache = "(function(window){window.MauticFocus" .. tostring(e.id) .. "=function(){};})(window);"
+  end
+  if F.path == "forms" and not util.is_empty(e.alias) then
+    e.cachedHtml = '<div id="mauticform_wrapper_' .. tostring(e.alias) .. '" class="mauticform_wrapper"></div>'
+  end
+  if F.path == "fields/contact" or F.path == "fields/company" then
+    e.object = F.object
+  end
+end
+
+-- validation: returns nil or an error response
+local function validate(F, input, op)
+  local creating, replace = op == "create", op == "put"
+  if F.path == "tags" and (creating or replace) and util.is_empty(input.tag) then
+    return responses.uncaught(500)
+  end
+  if F.path == "users" and creating and #json.keys(input) == 0 then
+    return responses.uncaught(500)
+  end
+  if F.path == "assets" and creating then
+    if util.is_empty(input.file) then return responses.bad_request("File of the asset is required.") end
+    if util.is_empty(input.title) then return responses.uncaught(500) end
+  end
+  if F.path == "devices" and creating and util.is_empty(input.lead) then
+    return responses.bad_request("contact ID is mandatory")
+  end
+  local errors = {}
+  for _, r in ipairs(F.required or {}) do
+    local v = input[r[1]]
+    if creating or replace then
+      if util.is_empty(v) then errors[#errors + 1] = { r[1], r[2] } end
+    elseif v ~= nil and util.is_empty(v) then
+      errors[#errors + 1] = { r[1], r[2] }
+    end
+  end
+  if F.path == "hooks" then
+    local url = input.webhookUrl
+    if url ~= nil and not util.is_empty(url) and not tostring(url):match("^https?://[^/]") then
+      errors[#errors + 1] = { "webhookUrl", "A valid URL is required." }
+    end
+  end
+  if #errors > 0 then return responses.validation(errors) end
+  if F.path == "campaigns" and creating and #util.list(input.events) == 0 then
+    return responses.bad_request("At least one event is required. Use the Launch Campaign Builder button to add one.")
+  end
+  if replace then
+    if F.path == "assets" and util.is_empty(input.language) then
+      return responses.validation({ { "language", "A value is required." } })
+    end
+    if F.path == "dynamiccontents" and not util.truthy(input.isCampaignBased) then
+      return responses.validation({ { "slotName", "Please enter a slot name." },
+                                    { "filters", "At least one filter is required." } })
+    end
+    if F.put_500 and input[F.put_500] == nil then return responses.uncaught(500) end
+  end
+  return nil
+end
+_M.validate = validate
+
+local function apply(F, e, input, replace)
+  local tpl = data.templates[F.path]
+  if replace then
+    for _, k in ipairs(json.keys(tpl)) do
+      if not FIXED[k] and k ~= "secret" then
+        local d = tpl[k]
+        if type(d) == "boolean" then e[k] = false else e[k] = json.copy(d) end
+      end
+    end
+  end
+  for _, k in ipairs(json.keys(input)) do
+    if not FIXED[k] and tpl[k] ~= nil and not (F.path == "tags" and k == "description") then
+      e[k] = convert(F, k, input[k], tpl[k])
+    end
+  end
+end
+
+local function stamp_modified(e, ident)
+  if e.dateModified ~= nil then e.dateModified = util.iso() end
+  if e.modifiedByUser ~= nil then e.modifiedByUser = ident and ident.display or null end
+end
+
+function _M.create(F, input, ident)
+  local err = validate(F, input, "create")
+  if err then return nil, err end
+  local tpl = data.templates[F.path]
+  local e = json.copy(tpl)
+  apply(F, e, input, false)
+  e.id = store.next_id(F.path)
+  local now = util.iso()
+  if e.dateAdded ~= nil then e.dateAdded = now end
+  if e.dateModified ~= nil and tpl.dateModified ~= null then e.dateModified = now end
+  if e.createdByUser ~= nil then e.createdByUser = ident and ident.display or null end
+  if e.modifiedByUser ~= nil and tpl.modifiedByUser ~= null then
+    e.modifiedByUser = ident and ident.display or null
+  end
+  derive(F, e, input, false, true)
+  store.put(F.path, e.id, e)
+  return e
+end
+
+function _M.edit(F, e, input, ident, replace)
+  local err = validate(F, input, replace and "put" or "patch")
+  if err then return nil, err end
+  apply(F, e, input, replace)
+  if e.revision ~= nil and type(e.revision) == "number" then e.revision = e.revision + 1 end
+  stamp_modified(e, ident)
+  derive(F, e, input, replace, false)
+  return e
+end
+
+function _M.serialize(F, e) return e end
+
+function _M.remove(F, e)
+  store.delete(F.path, e.id)
+  local out = json.copy(e)
+  out.id = null
+  if F.path == "assets" and out.alias ~= null and out.language ~= null then
+    out.downloadUrl = base_url() .. "/asset/:" .. tostring(out.alias)
+  end
+  return out
+end
+
+function _M.columns(F)
+  local cols = {}
+  for _, k in ipairs(json.keys(data.templates[F.path])) do cols[k] = true end
+  return cols
+end
+
+function _M.value(F, e, col)
+  local v = e[col]
+  if type(v) == "table" and v ~= null then
+    return v.id or v.name or v.title
+  end
+  return v
+end
+
+function _M.matches(F, e, search)
+  local s = search:lower()
+  for _, col in ipairs(F.search) do
+    local v = e[col]
+    if type(v) == "string" and v:lower():find(s, 1, true) then return true end
+  end
+  return false
+end
+
+return _M
