@@ -26,7 +26,8 @@ build = {
   type = "builtin",
   modules = {
     ["mautic.core"] = {
-      sources = { "src/core.c", "src/crypto.c", "src/encoding.c", "src/multi.c", "src/request.c", "src/session.c" },
+      sources = { "src/core.c", "src/crypto.c", "src/encoding.c", "src/files.c", "src/listener.c",
+                   "src/multi.c", "src/request.c", "src/session.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl", "crypto" },
       incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },

@@ -60,6 +60,8 @@ int luaopen_mautic_core(lua_State *L)
     mc_multi_open(L);
     mc_crypto_open(L);
     mc_encoding_open(L);
+    mc_files_open(L);
+    mc_listener_open(L);
     lua_pushliteral(L, MC_VERSION);
     lua_setfield(L, -2, "_VERSION");
     {

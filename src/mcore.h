@@ -88,5 +88,7 @@ void mc_session_open(lua_State *L);
 void mc_multi_open(lua_State *L);
 void mc_crypto_open(lua_State *L);
 void mc_encoding_open(lua_State *L);
+void mc_files_open(lua_State *L);
+void mc_listener_open(lua_State *L);
 
 #endif /* MAUTIC_MCORE_H */

@@ -7,7 +7,7 @@ local json = require "mautic.json"
 local query = require "mautic.query"
 local errors = require "mautic.errors"
 
-local type, tostring, tonumber, pcall, pairs, ipairs = type, tostring, tonumber, pcall, pairs, ipairs
+local tostring, tonumber, pcall, pairs, ipairs = tostring, tonumber, pcall, pairs, ipairs
 local min, max, random = math.min, math.max, math.random
 local find = string.find
 

@@ -42,6 +42,7 @@ auth.oauth1_sign = require("mautic.auth.oauth1").sign
 _M.oauth2 = {
   authorize_url = require("mautic.auth.oauth2").authorize_url,
   exchange_code = require("mautic.auth.oauth2").exchange_code,
+  local_callback = require("mautic.auth.oauth2").local_callback,
 }
 
 --- The OAuth1a three-legged flow: request_token, authorize_url, access_token.

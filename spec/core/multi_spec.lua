@@ -209,6 +209,7 @@ describe("core.multi", function()
       assert.are.equal("usage", kind)
       ok, err, kind = m:run(1)
       assert.is_nil(ok)
+      assert.matches("closed", err)
       assert.are.equal("usage", kind)
     end)
 

@@ -2,12 +2,14 @@ local json = require "mautic.json"
 local errors = require "mautic.errors"
 
 local function from(status, raw)
-  return errors.from_response(status, json.decode(raw), raw, { method = "GET", url = "http://m.test/api/contacts/5" })
+  local req = { method = "GET", url = "http://m.test/api/contacts/5" }
+  return errors.from_response(status, json.decode(raw), raw, req)
 end
 
 describe("error objects", function()
   it("read Mautic 5's errors envelope with field details", function()
-    local e = from(400, '{"errors":[{"code":400,"message":"name: A name is required.","details":{"name":["A name is required."]}}]}')
+    local e = from(400, '{"errors":[{"code":400,"message":"name: A name is required.",' ..
+                        '"details":{"name":["A name is required."]}}]}')
     assert.equal("http", e.kind)
     assert.equal(400, e.status)
     assert.equal(400, e.code)
@@ -40,7 +42,8 @@ describe("error objects", function()
   end)
 
   it("join several messages and merge their details", function()
-    local e = from(400, '{"errors":[{"code":400,"message":"a","details":{"x":["1"]}},{"code":400,"message":"b","details":{"y":["2"]}}]}')
+    local e = from(400, '{"errors":[{"code":400,"message":"a","details":{"x":["1"]}},' ..
+                        '{"code":400,"message":"b","details":{"y":["2"]}}]}')
     assert.equal("a; b", e.message)
     assert.same({ x = { "1" }, y = { "2" } }, e.details)
   end)

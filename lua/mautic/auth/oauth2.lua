@@ -112,6 +112,71 @@ function _M.exchange_code(o)
   end)
 end
 
+local function parse_query(qs)
+  local t = {}
+  for pair in (qs or ""):gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    k = core.pct_decode((gsub(k, "+", " "))) or k
+    v = core.pct_decode((gsub(v, "+", " "))) or v
+    t[k] = v
+  end
+  return t
+end
+
+--- The authorization-code flow for command-line scripts: listens on
+-- 127.0.0.1, hands the authorize URL to `show` (default: print it on
+-- stderr), waits for Mautic to redirect the browser back with a code,
+-- checks the state and trades the code for tokens.
+-- @tparam table o url, client_id, client_secret, port (0: any free port;
+--   the redirect URI http://127.0.0.1:PORT/callback must be allowed for the
+--   client in Mautic), timeout (seconds, 300), show(url)
+-- @treturn[1] table tokens
+-- @treturn[2] nil
+-- @treturn[2] mautic.error
+function _M.local_callback(o)
+  if type(o) ~= "table" or type(o.url) ~= "string" or type(o.client_id) ~= "string" then
+    error("bad argument #1 to 'local_callback' (url and client_id strings expected)", 2)
+  end
+  local listener, lerr = core.listen(o.port or 0)
+  if not listener then return nil, errors.new{ kind = "network", message = lerr } end
+  local redirect_uri = format("http://127.0.0.1:%d/callback", listener:port())
+  local auth_url, state = _M.authorize_url{
+    url = o.url, client_id = o.client_id, redirect_uri = redirect_uri, state = o.state, scope = o.scope,
+  }
+  local show = o.show or function(u)
+    io.stderr:write("Open this URL in a browser to authorize lua-mautic:\n  ", u, "\n")
+  end
+  show(auth_url)
+  local deadline = core.now() + (o.timeout or 300)
+  local params
+  repeat
+    local left = deadline - core.now()
+    if left <= 0 then break end
+    local target, err = listener:accept(left, "lua-mautic: authorized, you may close this window.")
+    if not target then
+      if err == "timeout" then break end
+    else
+      local path, qs = target:match("^([^?]*)%??(.*)$")
+      if path == "/callback" then params = parse_query(qs) end
+    end
+  until params
+  listener:close()
+  if not params then
+    return nil, errors.new{ kind = "timeout", message = "no authorization came back before the timeout" }
+  end
+  if params.error then
+    return nil, errors.new{ kind = "auth", type = params.error,
+                            message = params.error_description or params.error }
+  end
+  if type(params.state) ~= "string" or not core.ct_equal(params.state, state) then
+    return nil, errors.new{ kind = "auth", message = "the state that came back does not match: possible forgery" }
+  end
+  return _M.exchange_code{
+    url = o.url, client_id = o.client_id, client_secret = o.client_secret,
+    redirect_uri = redirect_uri, code = params.code or "", transport = o.transport,
+  }
+end
+
 -- The auth handler ---------------------------------------------------------
 
 local OAuth2 = { kind = "oauth2" }

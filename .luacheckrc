@@ -1,0 +1,10 @@
+-- luacheck config: Lua 5.1-5.4 plus LuaJIT, busted in specs, ngx in the fake server
+std = "max"
+max_line_length = 130
+-- hooks (handlers, data_shape) share one signature; not every hook reads every argument
+unused_args = false
+files["spec/**/*_spec.lua"] = { std = "+busted" }
+files["spec/fake_mautic/**/*.lua"] = { globals = { "ngx" }, max_line_length = 170 }
+files["spec/fake_mautic_spec/*.lua"] = { std = "+busted", max_line_length = 170 }
+files["spec/core/support/*.lua"] = { globals = { "ngx" } }
+exclude_files = { "spec/fake_mautic/data/*.lua" }
