@@ -32,6 +32,7 @@ local _M = {
   errors = errors,
   encode_query = query.encode,
   webhook = require "mautic.webhook",
+  parallel = require("mautic.parallel").run,
 }
 
 --- Sign an OAuth1a request: returns the Authorization header value, the
@@ -138,7 +139,7 @@ function _M.new(opts)
     tls = opts.tls,
     proxy = opts.proxy,
     user_agent = opts.user_agent or USER_AGENT,
-    sleep = opts.sleep or core.sleep,
+    sleep = opts.sleep or require("mautic.parallel").sleep,
     now = opts.now or core.now,
     auth_body = a and a.body_encoding,
   }, Client)

@@ -78,6 +78,7 @@ function _M.client(opts)
   local slept = {}
   o.sleep = function(s) slept[#slept + 1] = s end
   for k, v in pairs(opts or {}) do o[k] = v end
+  if o.sleep == false then o.sleep = nil end   -- the client's own sleep
   local api = mautic.new(o)
   return api, slept
 end

@@ -1,5 +1,11 @@
 --- The default transport: one libcurl session per client, kept alive.
+-- Requests go out one at a time, except inside mautic.parallel, where the
+-- running coroutine hands its request to the scheduler's curl multi
+-- handle and waits for the answer without blocking the others.
 local core = require "mautic.core"
+local parallel = require "mautic.parallel"
+
+local pcall, tostring = pcall, tostring
 
 local _M = { _VERSION = "0.1.0" }
 
@@ -9,7 +15,13 @@ local _M = { _VERSION = "0.1.0" }
 function _M.new()
   local session = core.session()
   local function send(req)
-    return session:request(req)
+    if parallel.active() then return parallel.send(req) end
+    -- the core raises on what must never be sent (CR/LF in a header, a body
+    -- on GET); such a request comes from data, not from the caller's code,
+    -- so it becomes an error value like any other failure
+    local ok, status, headers, body = pcall(session.request, session, req)
+    if not ok then return nil, tostring(status), "usage" end
+    return status, headers, body
   end
   local function close()
     session:close()

@@ -1,0 +1,7 @@
+--- Landing pages: /api/pages.
+return {
+  name = "pages", path = "/pages", item = "page", list = "pages",
+  examples = {
+    create = 'api.pages.create{ title = "Offer", template = "blank" }',
+  },
+}

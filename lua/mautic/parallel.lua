@@ -1,0 +1,131 @@
+--- Many requests at once, without threads.
+--   local values, errs = mautic.parallel({
+--     function() return api.contacts.get(1) end,
+--     function() return api.contacts.get(2) end,
+--   }, { concurrency = 8 })
+-- Each task runs in a coroutine; when it sends a request through the
+-- default transport, the request joins one curl multi handle and the
+-- coroutine waits until its answer is in, while the others go on. Results
+-- come back in task order: values[i], errs[i] are what task i returned.
+local core = require "mautic.core"
+
+local coroutine, type, error, tostring, select = coroutine, type, error, tostring, select
+local co_running, co_yield, co_resume, co_create, co_status =
+      coroutine.running, coroutine.yield, coroutine.resume, coroutine.create, coroutine.status
+
+local _M = { _VERSION = "0.1.0" }
+
+-- coroutines that belong to a running scheduler
+local owned = setmetatable({}, { __mode = "k" })
+local REQUEST, PAUSE = {}, {}
+
+--- Is the running code a task of a scheduler?
+function _M.active()
+  local co = co_running()
+  return co ~= nil and owned[co] == true
+end
+
+--- Hand a request to the scheduler and wait for its answer.
+function _M.send(req)
+  return co_yield(REQUEST, req)
+end
+
+--- Sleep without holding up the other tasks (a plain sleep outside a scheduler).
+function _M.sleep(seconds)
+  if not _M.active() then return core.sleep(seconds) end
+  local wake = core.now() + seconds
+  repeat co_yield(PAUSE) until core.now() >= wake
+end
+
+--- Run tasks concurrently.
+-- @tparam table tasks array of functions
+-- @tparam[opt] table opts concurrency (default 8), timeout (seconds per wait, 60)
+-- @treturn table values: the first value each task returned
+-- @treturn table errs: the second value each task returned (or the error it raised)
+function _M.run(tasks, opts)
+  if type(tasks) ~= "table" then
+    error("bad argument #1 to 'parallel' (array of functions expected, got " .. type(tasks) .. ")", 2)
+  end
+  for i = 1, #tasks do
+    if type(tasks[i]) ~= "function" then
+      error("bad argument #1 to 'parallel' (task " .. i .. " is a " .. type(tasks[i]) .. ", not a function)", 2)
+    end
+  end
+  opts = opts or {}
+  local concurrency = opts.concurrency or 8
+  if type(concurrency) ~= "number" or concurrency < 1 then
+    error("bad argument #2 to 'parallel' (concurrency must be at least 1)", 2)
+  end
+  local multi = core.multi()
+  local values, errs = {}, {}
+  local waiting = {}          -- transfer id -> { co, index }
+  local paused = {}           -- tasks in a cooperative sleep
+  local next_task, running = 1, 0
+
+  local function settle(co, index, ok, ...)
+    if not ok then
+      values[index], errs[index] = nil, (...)
+      running = running - 1
+      return
+    end
+    if co_status(co) == "dead" then
+      values[index], errs[index] = (...), (select(2, ...))
+      running = running - 1
+      return
+    end
+    local tag, req = ...
+    if tag == PAUSE then
+      paused[#paused + 1] = { co, index }
+      return
+    end
+    if tag ~= REQUEST then
+      -- a task yielded for its own reasons: resume it straight away
+      return settle(co, index, co_resume(co))
+    end
+    local id, add_err, kind = multi:add(req)
+    if not id then
+      return settle(co, index, co_resume(co, nil, add_err, kind))
+    end
+    waiting[id] = { co, index }
+  end
+
+  local function start_more()
+    while running < concurrency and next_task <= #tasks do
+      local index = next_task
+      next_task = next_task + 1
+      local co = co_create(tasks[index])
+      owned[co] = true
+      running = running + 1
+      settle(co, index, co_resume(co))
+    end
+  end
+
+  local ok, err = pcall(function()
+    start_more()
+    while running > 0 do
+      -- with sleepers, wait a little only, then let them check their clocks
+      local wait = #paused > 0 and 0.01 or (opts.timeout or 60)
+      local done = multi:pending() > 0 and multi:run(wait) or (core.sleep(wait) or {})
+      local sleepers = paused
+      paused = {}
+      for _, p in ipairs(sleepers) do settle(p[1], p[2], co_resume(p[1])) end
+      for _, r in ipairs(done) do
+        local slot = waiting[r.id]
+        waiting[r.id] = nil
+        if slot then
+          if r.err then
+            settle(slot[1], slot[2], co_resume(slot[1], nil, r.err, r.kind))
+          else
+            settle(slot[1], slot[2], co_resume(slot[1], r.status, r.headers, r.body))
+          end
+        end
+      end
+      start_more()
+    end
+  end)
+  multi:close()
+  if not ok then error(tostring(err), 2) end
+  return values, errs
+end
+
+return _M
