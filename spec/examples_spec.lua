@@ -1,0 +1,62 @@
+local mautic = require "mautic"
+local core = require "mautic.core"
+
+local SECRET = "whsec-example-123"
+local BODY = '{"mautic.lead_post_save_new":[{"contact":{"id":7,"email":"a@b.c"}},{"contact":{"id":8}}],' ..
+             '"timestamp":"2026-11-22T10:00:00+00:00"}'
+
+describe("the webhook receiver examples", function()
+  describe("inside nginx", function()
+    local srv, session
+    setup(function()
+      local root = io.popen("pwd"):read("*l")
+      srv = require("support.nginx").start(
+        "location = /mautic/webhook { content_by_lua_file " .. root .. "/examples/nginx/webhook.lua; }",
+        { MAUTIC_WEBHOOK_SECRET = SECRET })
+      session = core.session()
+    end)
+    teardown(function() srv.stop() end)
+
+    local function post(body, signature)
+      return session:request{ method = "POST", url = srv.url .. "/mautic/webhook", body = body,
+        headers = { ["Content-Type"] = "application/json", ["Webhook-Signature"] = signature }, timeout = 5 }
+    end
+
+    it("accepts a correctly signed payload and counts its events", function()
+      local status, _, body = post(BODY, mautic.webhook.sign(SECRET, BODY))
+      assert.equal(200, status, srv.error_log())
+      assert.equal('{"received":2}\n', body)
+      assert.matches("mautic.lead_post_save_new contact 7", srv.error_log(), 1, true)
+    end)
+
+    it("refuses a payload signed with another secret or altered", function()
+      assert.equal(403, (post(BODY, mautic.webhook.sign("other", BODY))))
+      assert.equal(403, (post(BODY .. " ", mautic.webhook.sign(SECRET, BODY))))
+      assert.equal(403, (post(BODY, nil)))
+    end)
+  end)
+
+  describe("as a CGI script", function()
+    local function run(body, signature)
+      local input = os.tmpname()
+      local f = io.open(input, "wb")
+      f:write(body)
+      f:close()
+      local cmd = ("MAUTIC_WEBHOOK_SECRET=%s CONTENT_LENGTH=%d HTTP_WEBHOOK_SIGNATURE='%s' " ..
+                   "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='%s/?.so;;' %s examples/webhook_receiver.lua < %s 2>/dev/null")
+        :format(SECRET, #body, signature or "", jit and "build/luajit" or "build/lua5.4",
+                jit and "luajit" or "lua5.4", input)
+      local p = io.popen(cmd)
+      local out = p:read("*a")
+      p:close()
+      os.remove(input)
+      return out
+    end
+
+    it("answers 200 for a good signature and 403 for a bad one", function()
+      assert.matches("^Status: 200 OK", run(BODY, mautic.webhook.sign(SECRET, BODY)))
+      assert.matches("received 2 events", run(BODY, mautic.webhook.sign(SECRET, BODY)))
+      assert.matches("^Status: 403", run(BODY, "bm9wZQ=="))
+    end)
+  end)
+end)
