@@ -7,4 +7,8 @@ files["spec/**/*_spec.lua"] = { std = "+busted" }
 files["spec/fake_mautic/**/*.lua"] = { globals = { "ngx" }, max_line_length = 170 }
 files["spec/fake_mautic_spec/*.lua"] = { std = "+busted", max_line_length = 170 }
 files["spec/core/support/*.lua"] = { globals = { "ngx" } }
+files["spec/ngx/*.lua"] = { globals = { "ngx" } }
+-- the Lua layer uses ngx only when it runs inside nginx
+files["lua/**/*.lua"] = { read_globals = { "ngx" } }
+files["examples/nginx/*.lua"] = { read_globals = { "ngx" } }
 exclude_files = { "spec/fake_mautic/data/*.lua" }

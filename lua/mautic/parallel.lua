@@ -30,8 +30,14 @@ function _M.send(req)
   return co_yield(REQUEST, req)
 end
 
---- Sleep without holding up the other tasks (a plain sleep outside a scheduler).
+local function in_nginx()
+  return ngx ~= nil and ngx.get_phase ~= nil and require("mautic.transport.ngx").available()
+end
+
+--- Sleep without holding up the other tasks: ngx.sleep inside nginx, a
+-- yield to the scheduler inside mautic.parallel, a plain sleep elsewhere.
 function _M.sleep(seconds)
+  if in_nginx() then return ngx.sleep(seconds) end
   if not _M.active() then return core.sleep(seconds) end
   local wake = core.now() + seconds
   repeat co_yield(PAUSE) until core.now() >= wake
@@ -56,6 +62,7 @@ function _M.run(tasks, opts)
   if type(concurrency) ~= "number" or concurrency < 1 then
     error("bad argument #2 to 'parallel' (concurrency must be at least 1)", 2)
   end
+  if in_nginx() then return _M.run_ngx(tasks, concurrency) end
   local multi = core.multi()
   local values, errs = {}, {}
   local waiting = {}          -- transfer id -> { co, index }
@@ -125,6 +132,23 @@ function _M.run(tasks, opts)
   end)
   multi:close()
   if not ok then error(tostring(err), 2) end
+  return values, errs
+end
+
+--- Inside nginx: light threads over cosockets, at most `concurrency` at once.
+function _M.run_ngx(tasks, concurrency)
+  local values, errs = {}, {}
+  local first = 1
+  while first <= #tasks do
+    local last = math.min(#tasks, first + concurrency - 1)
+    local threads = {}
+    for i = first, last do threads[i] = ngx.thread.spawn(tasks[i]) end
+    for i = first, last do
+      local ok, v, e = ngx.thread.wait(threads[i])
+      if ok then values[i], errs[i] = v, e else errs[i] = v end
+    end
+    first = last + 1
+  end
   return values, errs
 end
 

@@ -13,6 +13,7 @@ return {
     { "get_contacts", "GET", "/campaigns/{id}/contacts", data = "query", result = util.plain_list("contacts"),
       doc = "Membership rows of a campaign (campaign_id, lead_id, date_added... as strings); start, limit, where, order.",
       example = "api.campaigns.get_contacts(2, { start = 0, limit = 100 })" },
+    -- {campaignId}, not {id}: an entity method would return the original, not the copy
     { "clone", "POST", "/campaigns/clone/{campaignId}", result = "item",
       doc = "Clone a campaign; returns the copy (Mautic answers 200 with a Location header).",
       example = "local copy = api.campaigns.clone(2)" },

@@ -27,7 +27,8 @@ return {
     { "rows", "GET", "/stats/{table}", data = "query", types = { table = "name" },
       data_shape = util.check_query, result = rows_result,
       doc = "Rows of a stats table: { total =, items = } with every value a string. Query: start, limit, " ..
-        "order = W.order{...}, where = { W.gt('id', 3), ... } (see mautic.where).",
+        "order = W.order{...}, where = { W.gt('id', 3), ... } (see mautic.where). An unknown table gives " ..
+        "nil, err with status 404 (Mautic itself answers 200 with the list of tables).",
       example = 'local W = require "mautic.where"\n' ..
         'local page = api.stats.rows("email_stats", { start = 0, limit = 50,\n' ..
         '  order = W.order{ { col = "id", dir = "desc" } }, where = { W.eq("lead_id", 5) } })' },

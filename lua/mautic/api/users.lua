@@ -10,6 +10,7 @@ return {
       doc = "The user the API credentials belong to (a bare user object; for an OAuth2 " ..
         "client_credentials client it has no id).",
       example = "local me = api.users.self()" },
+    -- {userId}, not {id}: the answer is the point, so no entity method (those return the entity)
     { "check_permission", "POST", "/users/{userId}/permissioncheck", data = "body",
       -- an array of permission names is the common case: wrap it as Mautic wants
       data_shape = function(spec, data)

@@ -1,7 +1,9 @@
---- The default transport: one libcurl session per client, kept alive.
--- Requests go out one at a time, except inside mautic.parallel, where the
--- running coroutine hands its request to the scheduler's curl multi
--- handle and waits for the answer without blocking the others.
+--- The default transport.
+-- Picks, for each request, what the running code can use without harm:
+--  * inside nginx, in a phase that has cosockets: HTTP over cosockets, so
+--    the worker never blocks (mautic.transport.ngx);
+--  * inside mautic.parallel: the scheduler's curl multi handle;
+--  * anywhere else: one libcurl session per client, kept alive.
 local core = require "mautic.core"
 local parallel = require "mautic.parallel"
 
@@ -9,13 +11,18 @@ local pcall, tostring = pcall, tostring
 
 local _M = { _VERSION = "0.1.0" }
 
---- A transport function bound to a fresh session, and a closer.
+local ngx_transport
+if ngx and ngx.socket then ngx_transport = require "mautic.transport.ngx" end
+
+--- A transport function with its own session, and a closer.
 -- @treturn function (req) -> status, headers, body | nil, message, kind
 -- @treturn function close()
 function _M.new()
-  local session = core.session()
+  local session
   local function send(req)
+    if ngx_transport and ngx_transport.available() then return ngx_transport.request(req) end
     if parallel.active() then return parallel.send(req) end
+    session = session or core.session()
     -- the core raises on what must never be sent (CR/LF in a header, a body
     -- on GET); such a request comes from data, not from the caller's code,
     -- so it becomes an error value like any other failure
@@ -24,7 +31,7 @@ function _M.new()
     return status, headers, body
   end
   local function close()
-    session:close()
+    if session then session:close() end
   end
   return send, close
 end
