@@ -59,7 +59,9 @@ typedef struct mc_xfer {
     CURL *easy;
     struct curl_slist *hdrs;
     curl_mime *mime;
-    FILE *out;
+    FILE *out;              /* open while a 2xx body is being written */
+    char *out_path;         /* where the body goes (malloc'd copy) */
+    char *out_part;         /* out_path + ".part", renamed on success */
     mc_buf head;            /* raw header lines of the last response */
     mc_buf body;
     int oom;                /* a C allocation failed during the transfer */

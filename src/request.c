@@ -327,11 +327,26 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* with `output`, only a 2xx body goes to the file; an error answer stays
+   in memory, where the caller can read what went wrong */
+static int body_to_file(mc_xfer *x)
+{
+    long status = 0;
+    if (x->out_part == NULL)
+        return 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    return status >= 200 && status < 300;
+}
+
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 {
     mc_xfer *x = (mc_xfer *)ud;
     size_t n = size * nmemb;
-    if (x->out != NULL) {
+    if (body_to_file(x)) {
+        if (x->out == NULL && (x->out = fopen(x->out_part, "wb")) == NULL) {
+            x->out_err = errno ? errno : EIO;
+            return 0;
+        }
         if (fwrite(p, 1, n, x->out) != n) {
             x->out_err = errno ? errno : EIO;
             return 0;
@@ -591,9 +606,14 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
         return early(x, kind_of(rc), "%s", curl_easy_strerror(rc));
 
     if (r->output != NULL) {
-        x->out = fopen(r->output, "wb");
-        if (x->out == NULL)
-            return early(x, "file", "cannot open output file '%s': %s", r->output, strerror(errno));
+        size_t len = strlen(r->output);
+        x->out_path = (char *)malloc(len + 1);
+        x->out_part = (char *)malloc(len + sizeof(".part"));
+        if (x->out_path == NULL || x->out_part == NULL)
+            return early(x, "memory", "out of memory");
+        memcpy(x->out_path, r->output, len + 1);
+        memcpy(x->out_part, r->output, len);
+        memcpy(x->out_part + len, ".part", sizeof(".part"));
     }
     x->errbuf[0] = '\0';
     return 0;
@@ -688,6 +708,16 @@ int mc_xfer_push_result(lua_State *L, mc_xfer *x, CURLcode code)
             x->out_err = errno ? errno : EIO;
         x->out = NULL;
     }
+    if (x->out_part != NULL && x->early_kind == NULL) {
+        /* the file appears whole, or not at all */
+        if (code == CURLE_OK && !x->out_err && !x->oom && body_to_file(x)) {
+            FILE *f = fopen(x->out_part, "ab");   /* an empty 2xx body still makes a file */
+            if (f == NULL || fclose(f) != 0 || rename(x->out_part, x->out_path) != 0)
+                x->out_err = errno ? errno : EIO;
+        }
+        if (x->out_err || code != CURLE_OK || x->oom || !body_to_file(x))
+            remove(x->out_part);
+    }
     if (x->early_kind != NULL) {
         lua_pushnil(L);
         lua_pushstring(L, x->early);
@@ -735,7 +765,13 @@ static void free_resources(mc_xfer *x)
     if (x->out != NULL) {
         fclose(x->out);
         x->out = NULL;
+        if (x->out_part != NULL)
+            remove(x->out_part);
     }
+    free(x->out_path);
+    free(x->out_part);
+    x->out_path = NULL;
+    x->out_part = NULL;
     buf_free(&x->head);
     buf_free(&x->body);
     x->oom = 0;

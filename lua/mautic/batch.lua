@@ -204,6 +204,8 @@ function _M.each_handler(client, family, fname, q, opts)
   if type(page_size) ~= "number" or page_size < 1 then
     return nil, check.usage(("bad argument #1 to '%s' (page_size must be a positive number)"):format(fname))
   end
+  local ok, msg = require("mautic.api._util").check_query(nil, base)
+  if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
   if base.orderBy == nil then base.orderBy, base.orderByDir = "id", "ASC" end
   local route = family.routes.list
   local list_key = route.list_key or family.list

@@ -15,7 +15,7 @@ local check = require "mautic.check"
 local entity = require "mautic.entity"
 local batch = require "mautic.batch"
 
-local type, ipairs, select, error = type, ipairs, select, error
+local type, ipairs, pairs, select, error = type, ipairs, pairs, select, error
 local gsub, gmatch, format = string.gsub, string.gmatch, string.format
 
 local _M = { _VERSION = "0.1.0" }
@@ -34,7 +34,9 @@ local function shape(client, family, route, body, meta)
   if result == "list" then
     local key = route.list_key or family.list
     local page = list.normalize(body, meta.body, key)
-    entity.bless_all(client, family, page.items)
+    -- items of another family (a contact's segments) get that family's methods
+    local owner = route.entity_family and client:family(route.entity_family) or family
+    if route.entity_family ~= false then entity.bless_all(client, owner, page.items) end
     return page
   end
   if result == "item" or type(result) == "string" then
@@ -163,11 +165,17 @@ function _M.invoke(client, family, route, ...)
   return run(client, family, route, spec)
 end
 
+-- `where` and `order` are checked before anything is sent: Mautic answers
+-- a malformed clause with a bare 500.
+local function check_query(_, data)
+  return require("mautic.api._util").check_query(nil, data)
+end
+
 -- Standard verbs every CRUD family has.
 local function crud_routes(family)
   local p = family.path
   return {
-    { name = "list", method = "GET", path = p, data = "query", result = "list",
+    { name = "list", method = "GET", path = p, data = "query", result = "list", data_shape = check_query,
       doc = "List entities (search, start, limit, orderBy, orderByDir, publishedOnly, minimal, where)." },
     { name = "each", handler = batch.each_handler, method = "GET", path = p,
       doc = "Iterate every entity, page by page (query as list, plus page_size)." },
@@ -198,11 +206,12 @@ function _M.routes_of(def)
   end
   for _, r in ipairs(def.verbs or {}) do
     if not r.name then
-      r = { name = r[1], method = r[2], path = r[3], data = r.data, result = r.result,
-            types = r.types, doc = r.doc, example = r.example, list_key = r.list_key,
-            base = r.base, raw = r.raw, binary_ok = r.binary_ok, form = r.form,
-            handler = r.handler, data_shape = r.data_shape, put_with_create = r.put_with_create,
-            noauth = r.noauth, headers = r.headers, params = r.params }
+      -- short form { "name", "METHOD", "/path", key = value... }: every named field is kept
+      local full = { name = r[1], method = r[2], path = r[3] }
+      for k, v in pairs(r) do
+        if type(k) == "string" then full[k] = v end
+      end
+      r = full
     end
     routes[#routes + 1] = r
   end

@@ -3,14 +3,25 @@
 --   c:add_points(10):add_to_segment(3)      -- each returns the entity again
 --   c:update{ firstname = "Ann" }           -- PATCH, then merges the answer
 -- The table itself holds only what the server sent, so JSON-encoding an
--- entity gives just its data. Methods whose name starts with get_ return
--- what the server answered; the others return the entity, or nil, err.
+-- entity gives just its data. A method returns the entity again (so calls
+-- chain) when Mautic answers with that entity (merged in) or with a bare
+-- {"success":1}; otherwise it returns Mautic's answer (email:send() gives
+-- its sentCount), and get_* methods always do. Failures: nil, err.
 local type, pairs, ipairs, setmetatable, rawget = type, pairs, ipairs, setmetatable, rawget
 local find = string.find
 
 local _M = { _VERSION = "0.1.0" }
 
 -- one metatable per (client, family), built on first use
+-- {"success":1} or {"success":true} and nothing else
+local function bare_success(v)
+  if type(v) ~= "table" or v.success == nil then return false end
+  for k in pairs(v) do
+    if k ~= "success" then return false end
+  end
+  return true
+end
+
 local function metatable_for(client, family)
   local mt = family.entity_mt
   if mt then return mt end
@@ -37,7 +48,9 @@ local function metatable_for(client, family)
         local v, err = endpoint.invoke(client, family, route, rawget(self, "id"), ...)
         if v == nil then return nil, err end
         if returns_data then return v end
-        return self
+        if route.result == "item" then return merge(self, v) end
+        if bare_success(v) then return self end
+        return v
       end
     end
   end

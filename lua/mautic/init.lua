@@ -66,6 +66,12 @@ end
 local Client = {}
 Client.__index = Client
 
+--- The internal family object for a name (built on first use).
+function Client:family(name)
+  local _ = self.api[name]
+  return self.families[name]
+end
+
 --- Record what every answer says about the server.
 function Client:observe(status, headers)
   self.last = { status = status, headers = headers }
@@ -162,6 +168,7 @@ function _M.new(opts)
 
   local api = {}
   client.api = api
+  client.families = {}
 
   --- The Mautic-Version of the last answer that carried one.
   function api.version() return client.version end
@@ -194,7 +201,8 @@ function _M.new(opts)
   setmetatable(api, {
     __index = function(t, name)
       if type(name) ~= "string" or not families.known[name] then return nil end
-      local fam = endpoint.family(client, families.load(name))
+      local fam, internal = endpoint.family(client, families.load(name))
+      client.families[name] = internal
       rawset(t, name, fam)
       return fam
     end,

@@ -197,6 +197,29 @@ describe("core.session", function()
       assert.are.equal(100000, #data)
     end)
 
+    it("keeps an error answer in memory and leaves an existing file alone", function()
+      local path = tmpname()
+      local f = assert(io.open(path, "wb"))
+      f:write("previous download")
+      f:close()
+      local status, _, body = s:request { url = srv.url .. "/status/404", output = path }
+      assert.are.equal(404, status)
+      assert.are_not.equal("", body)
+      assert.are.equal("previous download", read_file(path))
+      assert.is_nil(io.open(path .. ".part", "rb"))
+      os.remove(path)
+    end)
+
+    it("leaves no file at all when the transfer breaks off", function()
+      local path = tmpname()
+      os.remove(path)
+      local ok, _, kind = s:request { url = srv.url .. "/drop", output = path }
+      assert.is_nil(ok)
+      assert.are.equal("network", kind)
+      assert.is_nil(io.open(path, "rb"))
+      assert.is_nil(io.open(path .. ".part", "rb"))
+    end)
+
     it("fails with kind 'file' when the file cannot be created", function()
       local ok, err, kind = s:request { url = srv.url .. "/echo", output = "/nonexistent-dir/x/out" }
       assert.is_nil(ok)
