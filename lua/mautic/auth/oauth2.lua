@@ -57,7 +57,7 @@ local function token_request(transport, url, form, opts)
     scope = decoded.scope,
     expires_in = tonumber(decoded.expires_in),
   }
-  if tokens.expires_in then tokens.expires_at = core.now() + tokens.expires_in end
+  if tokens.expires_in then tokens.expires_at = (opts.now or core.now)() + tokens.expires_in end
   redact.remember(tokens.access_token)
   redact.remember(tokens.refresh_token)
   return tokens
