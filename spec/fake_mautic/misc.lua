@@ -6,6 +6,7 @@ local util = require "fake_mautic.util"
 local store = require "fake_mautic.store"
 local responses = require "fake_mautic.responses"
 local data = require "fake_mautic.data.templates"
+local stats = require "fake_mautic.stats"
 
 local O, A = json.O, json.A
 local ok, not_found = responses.ok, responses.not_found
@@ -33,28 +34,60 @@ local function sub_delete(fam, item_key, list_key, param, missing_msg)
   end
 end
 
+local function tracking_hash()
+  local t = {}
+  for i = 1, 22 do t[i] = string.format("%x", math.random(0, 15)) end
+  return table.concat(t)
+end
+
+-- one email_stats row (GET /api/stats/email_stats, report 4)
+function _M.record_email_stat(email, contact, source, source_id, list_id)
+  return stats.record("email_stats", {
+    "email_id", email.id, "lead_id", contact.id, "list_id", list_id or json.null,
+    "email_address", contact.values.email, "date_sent", util.sql_date(), "is_read", 0, "is_failed", 0,
+    "viewed_in_browser", 0, "tracking_hash", tracking_hash(), "retry_count", 0, "source", source,
+    "source_id", source_id, "open_count", 0, "open_details", "a:0:{}" })
+end
+
 function _M.email_send_contact(req)
   local e = store.get("emails", req.params.id)
   if not e then return not_found() end
   local c = store.get("contacts", req.params.contactId)
   if not c then return not_found("Contact not found.") end
   if type(e.sentCount) == "number" then e.sentCount = e.sentCount + 1 end
+  _M.record_email_stat(e, c, "api", 0)
   return ok(O{ "success", true })
 end
 
+-- a segment email goes once to each member of its segments that has not had it
+-- yet and has no email do-not-contact
 function _M.email_send_segment(req)
   local e = store.get("emails", req.params.id)
   if not e then return not_found() end
   local sent = 0
   if e.emailType == "list" then
     local members = store.extra("segment_members")
-    local seen = {}
+    local already = {}
+    for _, r in ipairs(store.extra("stats:email_stats")) do
+      if r.email_id == tostring(e.id) then already[tonumber(r.lead_id)] = true end
+    end
     for _, l in ipairs(util.list(e.lists)) do
-      local id = type(l) == "table" and l.id or l
-      for cid in pairs(members[tonumber(id)] or {}) do
-        if not seen[cid] then seen[cid] = true; sent = sent + 1 end
+      local id = tonumber(type(l) == "table" and l.id or l)
+      local cids = {}
+      for cid in pairs(members[id] or {}) do cids[#cids + 1] = cid end
+      table.sort(cids)
+      for _, cid in ipairs(cids) do
+        local c = store.get("contacts", cid)
+        local dnc = false
+        for _, d in ipairs(c and c.dnc or {}) do if d.channel == "email" then dnc = true end end
+        if c and not already[cid] and not dnc then
+          already[cid] = true
+          sent = sent + 1
+          _M.record_email_stat(e, c, "email", e.id, id)
+        end
       end
     end
+    if type(e.sentCount) == "number" then e.sentCount = e.sentCount + sent end
   end
   return ok(O{ "success", 1, "sentCount", sent, "failedRecipients", 0 })
 end
@@ -74,7 +107,42 @@ function _M.focus_js(req)
   return ok(O{ "js", "(function(window){window.MauticFocus" .. f.id .. "=function(){};})(window);" })
 end
 
+-- modules with routes of their own (reports, campaign events, dashboard data,
+-- files, form submissions, stats, themes, public tracking)
+local EXTRA_MODULES = { "campaign_events", "reports", "widgets", "files", "forms_submissions",
+                        "stats", "themes", "tracking" }
+
+-- GET /__fake/state/<name> for side tables: admin.lua answers families only,
+-- so its state() is wrapped here (hook: admin.state(fam) -> JSON value | nil)
+local STATE_VIEWS = {
+  hits = function() return require("fake_mautic.tracking").state() end,
+  email_stats = function() return A(util.list(store.extra("stats:email_stats"))) end,
+  points_log = function() return A(util.list(store.extra("stats:lead_points_change_log"))) end,
+  form_submissions = function() return A(util.list(store.extra("stats:form_submissions"))) end,
+}
+
+local function install_state_views()
+  local admin = require "fake_mautic.admin"
+  if admin._extra_state_views then return end
+  admin._extra_state_views = true
+  local families_state = admin.state
+  admin.state = function(fam)
+    local view = STATE_VIEWS[fam]
+    if view then return view() end
+    return families_state(fam)
+  end
+end
+
 function _M.routes()
+  install_state_views()
+  local list = _M.own_routes()
+  for _, name in ipairs(EXTRA_MODULES) do
+    for _, r in ipairs(require("fake_mautic." .. name).routes()) do list[#list + 1] = r end
+  end
+  return list
+end
+
+function _M.own_routes()
   return {
     { "GET", "/api/hooks/triggers", static("hooks.triggers") },
     { "GET", "/api/points/actions/types", static("points.actions.types") },

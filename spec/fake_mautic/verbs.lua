@@ -10,6 +10,7 @@ local families = require "fake_mautic.families"
 local crud = require "fake_mautic.crud"
 local entity = require "fake_mautic.entity"
 local fielded = require "fake_mautic.fielded"
+local stats = require "fake_mautic.stats"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -58,6 +59,14 @@ local function points_op(op)
     log_event(rec, { event = "point.gained", type = "Point gained",
                      label = (input.eventName or "API") .. " / " .. (rec.points - old),
                      delta = rec.points - old })
+    local labels = { plus = "add (+)", minus = "subtract (-)", times = "multiply (x)", divide = "divide (/)" }
+    local ev = type(input) == "table" and input.eventName
+    local action = type(input) == "table" and input.actionName
+    stats.record("lead_points_change_log", {
+      "lead_id", rec.id, "ip_id", 1, "type", "API",
+      "event_name", (type(ev) == "string" and ev ~= "") and ev or labels[op],
+      "action_name", (type(action) == "string" and action ~= "") and action or "API",
+      "delta", req.params.delta, "date_added", util.sql_date() })
     return success()
   end
 end
@@ -110,7 +119,11 @@ function _M.points_group_op(req)
     if v == 0 then return responses.uncaught(500) end
     cur = math.floor(cur / v)
   end
+  local change = cur - (scores[g.id] or 0)
   scores[g.id] = cur
+  stats.record("lead_points_change_log", {
+    "lead_id", rec.id, "ip_id", 1, "group_id", g.id, "type", "API", "event_name", "Manual change",
+    "action_name", "API", "delta", change, "date_added", util.sql_date() })
   return ok(O{ "groupScore", group_score_body(cur, g) })
 end
 
@@ -431,7 +444,11 @@ function _M.campaign_clone(req)
   copy.id = store.next_id("campaigns")
   copy.isPublished = false
   copy.dateAdded = util.iso()
-  copy.dateModified = null
+  copy.dateModified = copy.dateAdded
+  -- Mautic 5.1 clones without events, segments and forms (recorded: campaigns.clone)
+  copy.events = A{}
+  copy.lists = A{}
+  copy.forms = A{}
   copy.createdByUser = req.ident and req.ident.display or null
   store.put("campaigns", copy.id, copy)
   return ok(O{ "campaign", copy }, 200, { Location = "/api/campaigns/" .. copy.id })

@@ -19,9 +19,9 @@ def req(method, path, query, ct, body, auth):
         def redirect_request(self,*a,**k): return None
     op=urllib.request.build_opener(NR)
     try:
-        resp=op.open(r, timeout=10); return resp.status, dict((k.lower(),v) for k,v in resp.headers.items()), resp.read().decode()
+        resp=op.open(r, timeout=10); return resp.status, dict((k.lower(),v) for k,v in resp.headers.items()), resp.read().decode('utf-8','replace')
     except urllib.error.HTTPError as e:
-        return e.code, dict((k.lower(),v) for k,v in e.headers.items()), e.read().decode()
+        return e.code, dict((k.lower(),v) for k,v in e.headers.items()), e.read().decode('utf-8','replace')
 def skel(v):
     if isinstance(v,dict): return ('{', tuple((k if not re.fullmatch(r'\d+',k) else '#', skel(x)) for k,x in v.items()))
     if isinstance(v,list): return ('[', tuple(skel(x) for x in v[:1]))
