@@ -32,6 +32,8 @@ function _M.reset()
   log.clear()
   faults.clear()
   ratelimit.reset()
+  require("fake_mautic.oauth2").reset()
+  require("fake_mautic.oauth1").reset()
 end
 
 local function plain(v)
@@ -84,6 +86,26 @@ function _M.handle(method, path)
   elseif sub == "fault" and method == "DELETE" then
     faults.clear()
     return answer(200, { ok = true })
+  elseif sub == "oauth" and method == "GET" then
+    return answer(200, json.O{ "oauth2", require("fake_mautic.oauth2").state(),
+                               "oauth1", require("fake_mautic.oauth1").state() })
+  elseif sub == "oauth/expire" and method == "POST" then
+    local b = body_json() or {}
+    local t = b.token
+    if type(t) ~= "string" then t = nil end
+    return answer(200, { expired = require("fake_mautic.oauth2").expire(t) })
+  elseif sub == "oauth2/issue" and method == "POST" then
+    local b = plain(body_json() or {}) or {}
+    local id = type(b.client_id) == "string" and b.client_id or "fake-client"
+    local c = (config.get("oauth2_clients") or {})[id]
+    local user = type(b.user) == "string" and b.user or (type(c) == "table" and c.user) or "admin"
+    local res = require("fake_mautic.oauth2").issue(id, user, b.refresh ~= false, tonumber(b.ttl))
+    return answer(200, res)
+  elseif sub == "oauth1/issue" and method == "POST" then
+    local b = plain(body_json() or {}) or {}
+    local key = type(b.consumer_key) == "string" and b.consumer_key or "fake-consumer"
+    local token, secret = require("fake_mautic.oauth1").issue(key, type(b.user) == "string" and b.user or nil)
+    return answer(200, json.O{ "oauth_token", token, "oauth_token_secret", secret })
   elseif sub:match("^state/") and method == "GET" then
     local fam = sub:sub(7)
     local s = _M.state(fam)

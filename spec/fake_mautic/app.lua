@@ -1,8 +1,9 @@
 -- Entry point of the fake Mautic server: one content_by_lua handler for "/".
 --
 -- Order, as on a real Mautic 5.1: admin routes (/__fake) -> injected faults
--- -> trailing-slash redirect -> OPTIONS -> API firewall (auth) -> rate
--- limiter -> router (route 404) -> body decoding -> controller.
+-- -> trailing-slash redirect -> OPTIONS -> OAuth servers (/oauth/v2/*,
+-- /oauth/v1/* when config.oauth1) -> API firewall (auth) -> rate limiter ->
+-- router (route 404) -> body decoding -> controller.
 local json = require "fake_mautic.json"
 local util = require "fake_mautic.util"
 local config = require "fake_mautic.config"
@@ -13,6 +14,8 @@ local ratelimit = require "fake_mautic.ratelimit"
 local log = require "fake_mautic.log"
 local faults = require "fake_mautic.faults"
 local admin = require "fake_mautic.admin"
+local oauth2 = require "fake_mautic.oauth2"
+local oauth1 = require "fake_mautic.oauth1"
 
 local _M = { _VERSION = "0.1" }
 
@@ -104,6 +107,11 @@ local function dispatch(req)
   if req.method == "OPTIONS" then
     return { status = 204, raw = "", content_type = "text/html; charset=UTF-8" }
   end
+  if req.path:sub(1, 7) == "/oauth/" then
+    -- the token endpoints: no firewall, no rate limit
+    local res = oauth2.handle(req) or oauth1.handle(req)
+    if res then return res end
+  end
   local is_api = req.path == "/api" or req.path:sub(1, 5) == "/api/"
   if is_api then
     local ident, err = auth.authenticate(req)
@@ -130,6 +138,7 @@ function _M.handle()
   local method = ngx.req.get_method()
   local request_uri = ngx.var.request_uri or "/"
   local path = request_uri:match("^[^?]*")
+  local raw_path = path
   local query = ngx.var.args or ""
   if path:sub(1, 8) == "/__fake/" then
     return admin.handle(method, path)
@@ -140,11 +149,12 @@ function _M.handle()
   if type(ct) == "table" then ct = ct[1] end
   local body = read_body()
   local req = {
-    method = method, path = path, query = query, args = util.parse_php(query),
+    method = method, path = path, raw_path = raw_path, query = query, args = util.parse_php(query),
     headers = headers, content_type = ct, body = body,
   }
   local entry = {
-    method = method, path = path, query = log.redact_query(query),
+    method = method, path = util.url_decode(raw_path, false), raw_path = raw_path,
+    query = log.redact_query(query),
     args = log.redact_args(util.parse_php(query)),
     content_type = ct or json.null, body = body and log.redact_body(body, ct) or json.null,
     headers = log.redact_headers(headers), auth = auth.label(req),

@@ -5,8 +5,9 @@
 --                display = "createdByUser" value, user_id = id or nil }
 --
 -- Hook point: auth.schemes[<lower-case scheme>] = function(credentials, req) -> identity | nil, response.
--- Basic is built in; "bearer" and "oauth" (OAuth1) are placeholders that a
--- later issue replaces (see also auth.query_token for ?access_token=).
+-- Basic is built in; "bearer" checks OAuth2 tokens (oauth2.lua, also from
+-- ?access_token= via auth.query_token) and "oauth" OAuth1a signatures
+-- (oauth1.lua, only with config oauth1 = true).
 local config = require "fake_mautic.config"
 local responses = require "fake_mautic.responses"
 
@@ -58,26 +59,51 @@ _M.schemes.basic = function(cred)
   return { kind = "basic", user = user, key = "basic:" .. user, display = display, user_id = uid }
 end
 
--- Placeholder bearer support: tokens listed in config.tokens are accepted.
+-- Bearer: a token issued by the OAuth2 server (oauth2.lua), or one listed in
+-- config.tokens (token -> true | { expires_at = epoch, user = name }).
+-- Unknown -> 401 invalid_grant "…is invalid.", expired -> "…has expired."
+-- (with config oauth2_error_style = "legacy": {"error","error_description"}).
 _M.schemes.bearer = function(token)
+  local common = require "fake_mautic.oauth_common"
+  local oauth2 = require "fake_mautic.oauth2"
+  token = token or ""
   local tokens = config.get("tokens") or {}
   local t = tokens[token]
-  if not t then return nil, _M.invalid_token() end
-  if type(t) == "table" and t.expires_at and tonumber(t.expires_at) < ngx.time() then
-    return nil, _M.expired_token()
+  if t then
+    if type(t) == "table" and t.expires_at and tonumber(t.expires_at) <= ngx.time() then
+      return nil, common.error(401, "invalid_grant", "The access token provided has expired.")
+    end
+    if type(t) == "table" and t.user then
+      return common.identity("bearer", t.user, "bearer:" .. token)
+    end
+    return { kind = "bearer", user = "api-test-client [1]", key = "bearer:" .. token,
+             display = "api-test-client [1]" }
   end
-  return { kind = "bearer", user = "api-test-client [1]", key = "bearer:" .. token,
-           display = "api-test-client [1]" }
+  local ident, why = oauth2.verify(token)
+  if ident then return ident end
+  if why == "expired" then
+    return nil, common.error(401, "invalid_grant", "The access token provided has expired.")
+  end
+  return nil, common.error(401, "invalid_grant", "The access token provided is invalid.")
 end
 
--- OAuth1 is gone in Mautic 5 (its routes are 404); a later issue may add it.
-_M.schemes.oauth = function()
-  return nil, _M.denied()
+-- OAuth1a: Mautic 5 has none (denied); with config oauth1 = true the
+-- signature is verified by oauth1.lua.
+_M.schemes.oauth = function(_, req)
+  return require("fake_mautic.oauth1").authenticate(req)
 end
 
+-- ?access_token= in the query, or access_token in a form-encoded body
 function _M.query_token(req)
   local t = req.args and req.args.access_token
   if type(t) == "string" and t ~= "" then return t end
+  local ct = (req.content_type or ""):lower()
+  if req.body and req.body ~= "" and ct:find("application/x-www-form-urlencoded", 1, true)
+     and req.body:find("access_token=", 1, true) then
+    local util = require "fake_mautic.util"
+    local b = util.parse_php(req.body).access_token
+    if type(b) == "string" and b ~= "" then return b end
+  end
 end
 
 function _M.authenticate(req)

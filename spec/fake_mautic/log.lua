@@ -1,36 +1,81 @@
--- Request log (GET /__fake/log). Secrets never reach it.
+-- Request log (GET /__fake/log). Secrets never reach it: the Authorization,
+-- Cookie and Proxy-Authorization headers read "<redacted>", and so do the
+-- values of secret parameters (passwords, OAuth secrets, tokens, signatures,
+-- codes, verifiers) in the query, in form bodies (also as a[secret]=…) and
+-- in JSON bodies.
 local json = require "fake_mautic.json"
 
 local _M = { entries = {} }
 
-local SECRET_KEYS = { "password", "confirm", "client_secret", "access_token", "refresh_token",
-                      "oauth_signature", "oauth_token_secret", "secret", "code" }
+local SECRET_KEYS = { "password", "plainpassword", "confirm", "secret", "client_secret",
+                      "access_token", "refresh_token", "code", "oauth_signature", "oauth_token",
+                      "oauth_token_secret", "oauth_verifier" }
+local SECRET = {}
+for _, k in ipairs(SECRET_KEYS) do SECRET[k] = true end
+_M.SECRET = SECRET
+
+local function url_decode(s)
+  s = s:gsub("+", " ")
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+-- is a (decoded) parameter name, or one of its [bracket] parts, secret?
+local function secret_name(name)
+  local base = name:match("^([^%[]*)") or name
+  if SECRET[base:lower()] then return true end
+  for part in name:gmatch("%[([^%]]*)%]") do
+    if SECRET[part:lower()] then return true end
+  end
+  return false
+end
+_M.secret_name = secret_name
 
 local function redact_form(s)
   if not s or s == "" then return s end
-  for _, k in ipairs(SECRET_KEYS) do
-    -- key, key[...]; value up to &
-    s = s:gsub("([&?]?)(" .. k .. ")(=)[^&]*", "%1%2%3<redacted>")
-    s = s:gsub("(%%5B" .. k .. "%%5D=)[^&]*", "%1<redacted>")
-    s = s:gsub("(%[" .. k .. "%]=)[^&]*", "%1<redacted>")
+  local out = {}
+  for piece in (s .. "&"):gmatch("([^&]*)&") do
+    local k, eq = piece:match("^([^=]*)(=?)")
+    if eq == "=" and secret_name(url_decode(k)) then
+      out[#out + 1] = k .. "=<redacted>"
+    else
+      out[#out + 1] = piece
+    end
   end
-  return s
+  return table.concat(out, "&")
 end
 
+-- "key": "value" for a secret key -> "key": "<redacted>" (escapes in the value understood)
 local function redact_json(s)
-  for _, k in ipairs(SECRET_KEYS) do
-    s = s:gsub('("' .. k .. '"%s*:%s*)"[^"]*"', '%1"<redacted>"')
+  local out, i = {}, 1
+  while true do
+    local a, b, key = s:find('"([%w_%-]+)"%s*:%s*"', i)
+    if not a then break end
+    if SECRET[key:lower()] then
+      local j = b + 1
+      while j <= #s do
+        local c = s:sub(j, j)
+        if c == "\\" then j = j + 2
+        elseif c == '"' then break
+        else j = j + 1 end
+      end
+      out[#out + 1] = s:sub(i, b) .. "<redacted>"
+      i = j
+    else
+      out[#out + 1] = s:sub(i, b)
+      i = b + 1
+    end
   end
-  s = s:gsub('("plainPassword"%s*:%s*)"[^"]*"', '%1"<redacted>"')
-  return s
+  out[#out + 1] = s:sub(i)
+  return table.concat(out)
 end
 
 function _M.redact_body(body, content_type)
   if not body or body == "" then return body end
-  if (content_type or ""):find("json") or body:match("^%s*[%[{]") then
+  local ct = (content_type or ""):lower()
+  if ct:find("json") or body:match("^%s*[%[{]") then
     return redact_json(body)
   end
-  if (content_type or ""):find("multipart") then return body end
+  if ct:find("multipart") then return body end
   return redact_form(body)
 end
 
@@ -40,11 +85,15 @@ local function redact_args(t)
   if type(t) ~= "table" then return t end
   for _, k in ipairs(json.keys(t)) do
     local v = t[k]
-    local lk = tostring(k):lower()
-    local secret = false
-    for _, s in ipairs(SECRET_KEYS) do if lk == s then secret = true end end
-    if secret and type(v) ~= "table" then t[k] = "<redacted>"
-    elseif type(v) == "table" then redact_args(v) end
+    if SECRET[tostring(k):lower()] and type(v) ~= "table" then t[k] = "<redacted>"
+    elseif type(v) == "table" then
+      if SECRET[tostring(k):lower()] then
+        for _, kk in ipairs(json.keys(v)) do
+          if type(v[kk]) ~= "table" then v[kk] = "<redacted>" end
+        end
+      end
+      redact_args(v)
+    end
   end
   return t
 end

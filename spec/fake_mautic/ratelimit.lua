@@ -1,8 +1,8 @@
 -- Mautic's API rate limiter (api_rate_limiter_limit): a budget of N calls
--- per hour per credential, X-RateLimit-* headers on every authenticated
--- /api answer, 429 with no Retry-After once the budget is spent.
+-- per hour (config rate_limit_window seconds, default 3600) per credential,
+-- X-RateLimit-* headers on every authenticated /api answer (reset = first
+-- counted call + window), 429 with no Retry-After once the budget is spent.
 local config = require "fake_mautic.config"
-local json = require "fake_mautic.json"
 
 local _M = { buckets = {} }
 
@@ -15,7 +15,9 @@ function _M.check(key)
   local now = ngx.time()
   local b = _M.buckets[key]
   if not b or now >= b.reset then
-    b = { count = 0, reset = now + 3600 }
+    local window = tonumber(config.get("rate_limit_window")) or 3600
+    if window <= 0 then window = 3600 end
+    b = { count = 0, reset = now + math.ceil(window) }
     _M.buckets[key] = b
   end
   local headers = {
