@@ -10,5 +10,5 @@ files["spec/core/support/*.lua"] = { globals = { "ngx" } }
 files["spec/ngx/*.lua"] = { globals = { "ngx" } }
 -- the Lua layer uses ngx only when it runs inside nginx
 files["lua/**/*.lua"] = { read_globals = { "ngx" } }
-files["examples/nginx/*.lua"] = { read_globals = { "ngx" } }
+files["examples/nginx/*.lua"] = { globals = { "ngx" } }
 exclude_files = { "spec/fake_mautic/data/*.lua" }

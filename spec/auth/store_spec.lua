@@ -2,7 +2,8 @@ local store = require "mautic.auth.store"
 local core = require "mautic.core"
 
 local lua = jit and "luajit" or "lua5.4"
-local cpath = (os.getenv("MAUTIC_CORE_DIR") or (jit and "build/luajit" or "build/lua5.4")) .. "/?.so;;"
+-- child processes load the plain build: they run without the sanitizer runtime
+local cpath = (jit and "build/luajit" or "build/lua5.4") .. "/?.so;;"
 
 local function read(path)
   local f = io.open(path, "rb")

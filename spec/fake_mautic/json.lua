@@ -16,7 +16,7 @@ local _M = { _VERSION = "0.1" }
 
 local type, pairs, ipairs, tostring, setmetatable, getmetatable, rawget, rawset =
       type, pairs, ipairs, tostring, setmetatable, getmetatable, rawget, rawset
-local concat, insert, sort = table.concat, table.insert, table.sort
+local concat, sort = table.concat, table.sort
 local byte, char, sub, format, find = string.byte, string.char, string.sub, string.format, string.find
 local floor, huge = math.floor, math.huge
 

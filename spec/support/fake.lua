@@ -18,7 +18,7 @@ local url = os.getenv("MAUTIC_FAKE_URL")
 if not url or url == "" then
   local pid_dir = os.tmpname()
   os.remove(pid_dir)
-  local p = assert(io.popen("bin/fake-mautic start --watch-pid " .. own_pid() ..
+  local p = assert(io.popen("env -u LD_PRELOAD bin/fake-mautic start --watch-pid " .. own_pid() ..
     " --pid-file " .. pid_dir .. ".pid"))
   url = p:read("*l")
   p:close()

@@ -46,7 +46,7 @@ http {
     f:close()
     local prefix = ""
     for k, v in pairs(env or {}) do prefix = prefix .. k .. "='" .. v .. "' " end
-    if sh(prefix .. "nginx -p " .. dir .. " -c " .. dir .. "/nginx.conf 2>" .. dir .. "/start.err") then
+    if sh("env -u LD_PRELOAD " .. prefix .. "nginx -p " .. dir .. " -c " .. dir .. "/nginx.conf 2>" .. dir .. "/start.err") then
       local srv = { url = "http://127.0.0.1:" .. port, dir = dir }
       function srv.stop()
         sh("kill $(cat " .. dir .. "/nginx.pid 2>/dev/null) 2>/dev/null; sleep 0.1; rm -rf " .. dir)
