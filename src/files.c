@@ -131,14 +131,6 @@ static const luaL_Reg files_funcs[] = {
 
 void mc_files_open(lua_State *L)
 {
-    if (luaL_newmetatable(L, MC_LOCK_MT)) {
-        luaL_newlib(L, lock_methods);
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, l_lock_unlock);
-        lua_setfield(L, -2, "__gc");
-        lua_pushcfunction(L, l_lock_unlock);
-        lua_setfield(L, -2, "__close");
-    }
-    lua_pop(L, 1);
+    mc_new_class(L, MC_LOCK_MT, lock_methods, l_lock_unlock, NULL);
     luaL_setfuncs(L, files_funcs, 0);
 }

@@ -158,15 +158,7 @@ static const luaL_Reg listener_methods[] = {
 
 void mc_listener_open(lua_State *L)
 {
-    if (luaL_newmetatable(L, MC_LISTENER_MT)) {
-        luaL_newlib(L, listener_methods);
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, l_close);
-        lua_setfield(L, -2, "__gc");
-        lua_pushcfunction(L, l_close);
-        lua_setfield(L, -2, "__close");
-    }
-    lua_pop(L, 1);
+    mc_new_class(L, MC_LISTENER_MT, listener_methods, l_close, NULL);
     lua_pushcfunction(L, l_listen);
     lua_setfield(L, -2, "listen");
 }

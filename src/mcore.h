@@ -85,6 +85,11 @@ void mc_xfer_release(mc_xfer *x);
 void mc_xfer_destroy(mc_xfer *x);
 void mc_headers_open(lua_State *L);
 
+/* core.c: a metatable for a userdata class: methods as __index, `gc` as
+   __gc and __close (an idempotent close), `tostring` when given */
+void mc_new_class(lua_State *L, const char *name, const luaL_Reg *methods,
+                  lua_CFunction gc, lua_CFunction tostring);
+
 /* session.c, multi.c, crypto.c, encoding.c: add functions to the module table on top */
 void mc_session_open(lua_State *L);
 void mc_multi_open(lua_State *L);

@@ -274,19 +274,7 @@ static const luaL_Reg multi_methods[] = {
 
 void mc_multi_open(lua_State *L)
 {
-    luaL_newmetatable(L, MC_MULTI_MT);
-    lua_newtable(L);
-    luaL_setfuncs(L, multi_methods, 0);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__gc");
-#if LUA_VERSION_NUM >= 504
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__close");
-#endif
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    mc_new_class(L, MC_MULTI_MT, multi_methods, l_gc, l_tostring);
 
     lua_pushcfunction(L, l_multi);
     lua_setfield(L, -2, "multi");

@@ -96,19 +96,7 @@ static const luaL_Reg session_methods[] = {
 
 void mc_session_open(lua_State *L)
 {
-    luaL_newmetatable(L, MC_SESSION_MT);
-    lua_newtable(L);
-    luaL_setfuncs(L, session_methods, 0);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__gc");
-#if LUA_VERSION_NUM >= 504
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__close");
-#endif
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    mc_new_class(L, MC_SESSION_MT, session_methods, l_gc, l_tostring);
 
     lua_pushcfunction(L, l_session);
     lua_setfield(L, -2, "session");

@@ -101,18 +101,19 @@ local function send_chunk(client, family, spec, chunk, results, offset)
   return true
 end
 
-local function run_chunks(client, family, rows, opts, make_spec)
+-- Split `items` into chunks of the batch limit and hand each one, in order,
+-- to send(chunk, offset, results); stop at the first chunk that fails.
+local function in_chunks(client, opts, items, send)
   local results = {}
   local size = batch_limit(client, opts)
   local i = 1
-  while i <= #rows do
-    local last = min(#rows, i + size - 1)
+  while i <= #items do
+    local last = min(#items, i + size - 1)
     local chunk = {}
-    for j = i, last do chunk[#chunk + 1] = rows[j] end
-    local ok, err = send_chunk(client, family, make_spec(chunk), chunk, results, i - 1)
+    for j = i, last do chunk[#chunk + 1] = items[j] end
+    local ok, err = send(chunk, i - 1, results)
     if not ok then
-      err.results = results
-      err.completed = i - 1
+      err.results, err.completed = results, i - 1
       return nil, err
     end
     i = last + 1
@@ -120,27 +121,46 @@ local function run_chunks(client, family, rows, opts, make_spec)
   return results
 end
 
-function _M.create_handler(client, family, fname, rows, opts)
-  local ok, msg = check.rows(rows, false)
-  if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
-  local o, err = check_opts(fname, opts, 2)
-  if not o then return nil, err end
-  local route = family.routes.create_batch
-  return run_chunks(client, family, rows, o, function(chunk)
-    return { method = "POST", path = route.path, body = chunk }
-  end)
+-- create_batch and edit_batch: rows in, one result per row out.
+local function rows_handler(route_name, need_id)
+  return function(client, family, fname, rows, opts)
+    local ok, msg = check.rows(rows, need_id)
+    if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
+    local o, err = check_opts(fname, opts, 2)
+    if not o then return nil, err end
+    local route = family.routes[route_name]
+    local method = (route.put_with_create and o.create) and "PUT" or route.method
+    return in_chunks(client, o, rows, function(chunk, offset, results)
+      local spec = { method = method, path = route.path, body = chunk }
+      return send_chunk(client, family, spec, chunk, results, offset)
+    end)
+  end
 end
 
-function _M.edit_handler(client, family, fname, rows, opts)
-  local ok, msg = check.rows(rows, true)
-  if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
-  local o, err = check_opts(fname, opts, 2)
-  if not o then return nil, err end
-  local route = family.routes.edit_batch
-  local method = o.create and "PUT" or "PATCH"
-  return run_chunks(client, family, rows, o, function(chunk)
-    return { method = method, path = route.path, body = chunk }
-  end)
+_M.create_handler = rows_handler("create_batch", false)
+_M.edit_handler = rows_handler("edit_batch", true)
+
+-- delete_batch answers no statusCodes: an id is deleted when it comes back.
+local function delete_chunk(client, family, route, chunk, offset, results)
+  local body, meta = http.call(client, {
+    method = "DELETE", path = route.path, query = { ids = concat(chunk, ",") },
+  })
+  if body == nil then return nil, meta end
+  local deleted = {}
+  for _, item in ipairs(list.values_in_order(body[family.list], meta.body, family.list)) do
+    if type(item) == "table" and item.id ~= nil then deleted[tostring(item.id)] = item end
+  end
+  for j, id in ipairs(chunk) do
+    local item = deleted[id]
+    if item then
+      results[offset + j] = { ok = true, status = 200, item = item }
+    else
+      results[offset + j] = { ok = false, status = 404, error = errors.new{
+        kind = "http", status = 404, code = 404, message = "Item was not found.",
+        method = "DELETE", url = client.api_url .. route.path } }
+    end
+  end
+  return true
 end
 
 function _M.delete_handler(client, family, fname, ids, opts)
@@ -149,38 +169,9 @@ function _M.delete_handler(client, family, fname, ids, opts)
   local o, err = check_opts(fname, opts, 2)
   if not o then return nil, err end
   local route = family.routes.delete_batch
-  local results = {}
-  local size = batch_limit(client, o)
-  local i = 1
-  while i <= #list_ids do
-    local last = min(#list_ids, i + size - 1)
-    local chunk = {}
-    for j = i, last do chunk[#chunk + 1] = list_ids[j] end
-    local body, meta = http.call(client, {
-      method = "DELETE", path = route.path, query = { ids = concat(chunk, ",") },
-    })
-    if body == nil then
-      meta.results, meta.completed = results, i - 1
-      return nil, meta
-    end
-    -- no statusCodes here: an id is deleted when it comes back
-    local deleted = {}
-    for _, item in ipairs(list.values_in_order(body[family.list], meta.body, family.list)) do
-      if type(item) == "table" and item.id ~= nil then deleted[tostring(item.id)] = item end
-    end
-    for j, id in ipairs(chunk) do
-      local item = deleted[id]
-      if item then
-        results[i + j - 1] = { ok = true, status = 200, item = item }
-      else
-        results[i + j - 1] = { ok = false, status = 404, error = errors.new{
-          kind = "http", status = 404, code = 404, message = "Item was not found.",
-          method = "DELETE", url = client.api_url .. route.path } }
-      end
-    end
-    i = last + 1
-  end
-  return results
+  return in_chunks(client, o, list_ids, function(chunk, offset, results)
+    return delete_chunk(client, family, route, chunk, offset, results)
+  end)
 end
 
 --- `each(query)`: an iterator over every item of a list route.

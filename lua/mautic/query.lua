@@ -90,4 +90,17 @@ function _M.encode(t)
   return concat(parts, "&")
 end
 
+--- Decode a flat query string or form body into a table (names kept as
+-- written, "+" read as a space). Used for OAuth answers and redirects.
+function _M.decode(qs, into)
+  into = into or {}
+  for pair in (qs or ""):gmatch("[^&]+") do
+    local name, value = pair:match("^([^=]*)=?(.*)$")
+    name = core.pct_decode((name:gsub("+", " "))) or name
+    value = core.pct_decode((value:gsub("+", " "))) or value
+    into[name] = value
+  end
+  return into
+end
+
 return _M

@@ -54,16 +54,7 @@ local function normalize(t, top)
 end
 _M.normalize = normalize
 
---- Parse a query string into a flat table (names kept as written).
-local function parse_query(qs, into)
-  for pair in qs:gmatch("[^&]+") do
-    local name, value = pair:match("^([^=]*)=?(.*)$")
-    name = core.pct_decode((gsub(name, "+", " "))) or name
-    value = core.pct_decode((gsub(value, "+", " "))) or value
-    into[name] = value
-  end
-  return into
-end
+local parse_query = query.decode
 
 -- scheme://host[:port]/path, lower-cased scheme and host, default port dropped
 local function base_url(url)
@@ -200,9 +191,7 @@ end
 -- The three-legged flow ----------------------------------------------------
 
 local function form_answer(body)
-  local t = {}
-  if type(body) == "string" then parse_query(body, t) end
-  return t
+  return type(body) == "string" and parse_query(body) or {}
 end
 
 local function flow_request(client_opts, path, sign_opts)

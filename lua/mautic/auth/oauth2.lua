@@ -112,16 +112,7 @@ function _M.exchange_code(o)
   end)
 end
 
-local function parse_query(qs)
-  local t = {}
-  for pair in (qs or ""):gmatch("[^&]+") do
-    local k, v = pair:match("^([^=]*)=?(.*)$")
-    k = core.pct_decode((gsub(k, "+", " "))) or k
-    v = core.pct_decode((gsub(v, "+", " "))) or v
-    t[k] = v
-  end
-  return t
-end
+local parse_query = query.decode
 
 --- The authorization-code flow for command-line scripts: listens on
 -- 127.0.0.1, hands the authorize URL to `show` (default: print it on
