@@ -53,7 +53,7 @@ test: deps build
 check: deps build lint sanitize
 
 lint:
-	luacheck --no-color -q lua spec examples bin/gen-docs
+	luacheck --no-color -q lua spec examples bin/gen-docs bin/mautic
 	cppcheck --quiet --enable=warning,performance,portability --inline-suppr --suppress=toomanyconfigs --error-exitcode=1 \
 	  -I src $$(pkg-config --cflags-only-I lua5.4) src
 
