@@ -15,14 +15,15 @@ local _M = { _VERSION = "0.1.0" }
 
 _M.encode_component = pct_encode
 
---- A scalar as PHP would print it: integers without ".0", true as 1, false as 0.
+--- A scalar as PHP would print it: integers without ".0", true as 1, false
+-- as 0, other floats with PHP's default precision of 14 digits (0.1 -> "0.1").
 function _M.scalar(v)
   local tv = type(v)
   if tv == "boolean" then return v and "1" or "0" end
   if tv == "number" then
     if tointeger and tointeger(v) then return format("%d", tointeger(v)) end
     if v == floor(v) and v > -2^53 and v < 2^53 then return format("%.0f", v) end
-    return format("%.17g", v)
+    return format("%.14g", v)
   end
   if tv == "string" then return v end
   return nil

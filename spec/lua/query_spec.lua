@@ -10,6 +10,7 @@ describe("mautic.encode_query", function()
     { "~ and - . _ unescaped", { v = "a~b-c.d_e" }, "v=a~b-c.d_e" },
     { "booleans as 1 and 0", { publishedOnly = true, minimal = false }, "minimal=0&publishedOnly=1" },
     { "integral floats without .0", { limit = 100.0, start = 0 }, "limit=100&start=0" },
+    { "other floats as PHP prints them", { a = 0.1, b = 1 / 3, c = -2.5 }, "a=0.1&b=0.33333333333333&c=-2.5" },
     { "lists numbered from 0", { ids = { 3, 4 } }, "ids%5B0%5D=3&ids%5B1%5D=4" },
     { "nested where clauses", { where = { { col = "phone", expr = "in", val = "1,2" } } },
       "where%5B0%5D%5Bcol%5D=phone&where%5B0%5D%5Bexpr%5D=in&where%5B0%5D%5Bval%5D=1%2C2" },
