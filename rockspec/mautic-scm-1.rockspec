@@ -85,6 +85,7 @@ build = {
     ["mautic.list"] = "lua/mautic/list.lua",
     ["mautic.parallel"] = "lua/mautic/parallel.lua",
     ["mautic.query"] = "lua/mautic/query.lua",
+    ["mautic.random"] = "lua/mautic/random.lua",
     ["mautic.redact"] = "lua/mautic/redact.lua",
     ["mautic.transport.curl"] = "lua/mautic/transport/curl.lua",
     ["mautic.transport.ngx"] = "lua/mautic/transport/ngx.lua",

@@ -6,29 +6,14 @@
 local query = require "mautic.query"
 local check = require "mautic.check"
 
-local type, pairs, tonumber, format = type, pairs, tonumber, string.format
-local gsub, char, gmatch = string.gsub, string.char, string.gmatch
+local random = require "mautic.random"
 
-local function url_decode(s)
-  s = gsub(s, "+", " ")
-  return (gsub(s, "%%(%x%x)", function(h) return char(tonumber(h, 16)) end))
-end
+local type, pairs, format = type, pairs, string.format
 
 -- OAuth1a answers are query strings: oauth_token=...&oauth_token_secret=...
 local function parse_form(body)
   if type(body) ~= "string" then return body end
-  local out = {}
-  for pair in gmatch(body, "[^&]+") do
-    local k, v = pair:match("^([^=]*)=?(.*)$")
-    out[url_decode(k)] = url_decode(v)
-  end
-  return out
-end
-
-local function random_state()
-  local core = require "mautic.core"
-  local b = core.random_bytes(16)
-  return (gsub(b, ".", function(c) return format("%02x", c:byte()) end))
+  return query.decode(body)
 end
 
 -- authorize_url(params): a URL for the user's browser, not a request.
@@ -47,7 +32,7 @@ local function url_builder(path, required, defaults)
     end
     local state
     if path:find("/v2/") then
-      if q.state == nil then q.state = random_state() end
+      if q.state == nil then q.state = random.hex(16) end
       state = q.state
     end
     local ok, s = pcall(query.encode, q)

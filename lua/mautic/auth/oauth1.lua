@@ -19,7 +19,7 @@ local errors = require "mautic.errors"
 local type, pairs, ipairs, next, error, tostring, setmetatable = type, pairs, ipairs, next, error, tostring, setmetatable
 local concat, sort = table.concat, table.sort
 local floor = math.floor
-local byte, format, gsub, lower = string.byte, string.format, string.gsub, string.lower
+local format, gsub, lower = string.format, string.gsub, string.lower
 local enc = core.pct_encode
 
 local _M = { _VERSION = "0.1.0" }
@@ -137,7 +137,7 @@ end
 
 --- A fresh nonce: 16 secure random bytes as hex.
 function _M.nonce()
-  return (gsub(core.random_bytes(16), ".", function(c) return format("%02x", byte(c)) end))
+  return require("mautic.random").hex(16)
 end
 
 -- The auth handler ---------------------------------------------------------

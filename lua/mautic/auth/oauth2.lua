@@ -16,7 +16,7 @@ local stores = require "mautic.auth.store"
 
 local type, ipairs, error, tostring, tonumber, setmetatable, pcall =
       type, ipairs, error, tostring, tonumber, setmetatable, pcall
-local gsub, format, byte = string.gsub, string.format, string.byte
+local gsub, format = string.gsub, string.format
 
 local _M = { _VERSION = "0.1.0" }
 
@@ -72,9 +72,7 @@ local function with_transport(opts, fn)
   return a, b
 end
 
-local function random_state()
-  return (gsub(core.random_bytes(16), ".", function(c) return format("%02x", byte(c)) end))
-end
+local random_state = function() return require("mautic.random").hex(16) end
 
 --- The URL to send a user to for the authorization-code grant.
 -- @tparam table o url, client_id, redirect_uri, state (generated when absent), scope
