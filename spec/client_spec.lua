@@ -146,6 +146,18 @@ describe("the client", function()
       assert.is_true(slept[1] <= 2)
     end)
 
+    it("reports the rate-limit budget of the last answer", function()
+      local api = fake.client()
+      assert(api.contacts.list())
+      assert.is_nil(api.rate_limit())
+      fake.config{ rate_limit = 3 }
+      assert(api.contacts.list())
+      local r = api.rate_limit()
+      assert.equal(3, r.limit)
+      assert.equal(2, r.remaining)
+      assert.is_true(r.reset > os.time())
+    end)
+
     it("returns the 429 with retry_after when the wait is too long", function()
       fake.config{ rate_limit = 1 }
       local api, slept = fake.client{ retries = 2, max_retry_wait = 5 }

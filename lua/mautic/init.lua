@@ -19,8 +19,8 @@ local endpoint = require "mautic.endpoint"
 local families = require "mautic.api"
 local auth = require "mautic.auth"
 
-local type, error, pairs, pcall, rawset, tostring, setmetatable =
-      type, error, pairs, pcall, rawset, tostring, setmetatable
+local type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable =
+      type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable
 local getenv = os.getenv
 local gsub, find = string.gsub, string.find
 
@@ -77,6 +77,11 @@ function Client:observe(status, headers)
   self.last = { status = status, headers = headers }
   local v = headers and headers["mautic-version"]
   if v then self.version = v end
+  local limit = headers and tonumber(headers["x-ratelimit-limit"])
+  if limit then
+    self.rate = { limit = limit, remaining = tonumber(headers["x-ratelimit-remaining"]),
+                  reset = tonumber(headers["x-ratelimit-reset"]) }
+  end
 end
 
 local function opt_type(opts, name, want, level)
@@ -172,6 +177,10 @@ function _M.new(opts)
 
   --- The Mautic-Version of the last answer that carried one.
   function api.version() return client.version end
+
+  --- { limit, remaining, reset (epoch seconds) } from the last answer that
+  -- carried Mautic's X-RateLimit headers (nil when the limiter is off).
+  function api.rate_limit() return client.rate end
 
   --- { status, headers } of the last answer (nil before the first call).
   function api.last_response() return client.last end
