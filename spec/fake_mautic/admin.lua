@@ -36,15 +36,7 @@ function _M.reset()
   require("fake_mautic.oauth1").reset()
 end
 
-local function plain(v)
-  if type(v) ~= "table" or v == json.null then
-    if v == json.null then return nil end
-    return v
-  end
-  local t = {}
-  for k, x in pairs(v) do t[k] = plain(x) end
-  return t
-end
+local plain = json.plain
 
 function _M.state(fam)
   local F = families.get(fam)

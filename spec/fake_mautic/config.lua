@@ -32,16 +32,7 @@ function _M.reset()
   _M.current = defaults()
 end
 
-local function plain(v)
-  -- ordered JSON objects -> plain Lua tables (config is read by key)
-  if type(v) ~= "table" or v == json.null then
-    if v == json.null then return nil end
-    return v
-  end
-  local t = {}
-  for k, x in pairs(v) do t[k] = plain(x) end
-  return t
-end
+local plain = json.plain   -- config is read by key
 
 function _M.merge(patch)
   for k, v in pairs(plain(patch) or {}) do

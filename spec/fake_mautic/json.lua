@@ -329,4 +329,14 @@ function _M.decode(s)
   return v
 end
 
+--- Ordered JSON objects and arrays as plain Lua tables, nulls as nil
+-- (for values read by key: admin bodies, config).
+function _M.plain(v)
+  if v == null then return nil end
+  if type(v) ~= "table" then return v end
+  local t = {}
+  for k, x in pairs(v) do t[k] = _M.plain(x) end
+  return t
+end
+
 return _M
