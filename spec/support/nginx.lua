@@ -31,6 +31,7 @@ load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
 events { worker_connections 64; }
 http {
   access_log off;
+  %s
   client_body_temp_path %s/body;
   lua_package_path "%s/lua/?.lua;%s/lua/?/init.lua;;";
   lua_package_cpath "%s/build/luajit/?.so;;";
@@ -40,7 +41,8 @@ http {
   }
 }
 ]]):format(io.popen("id -u"):read("*l") == "0" and "user root;" or "", dir, dir,
-      table.concat(env_lines, "\n"), dir, root, root, root, port, locations)
+      table.concat(env_lines, "\n"), require("support.watchdog").directive(dir .. "/nginx.pid"),
+      dir, root, root, root, port, locations)
     local f = assert(io.open(dir .. "/nginx.conf", "w"))
     f:write(conf)
     f:close()

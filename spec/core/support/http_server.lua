@@ -27,6 +27,7 @@ load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
 events { worker_connections 256; }
 http {
   access_log off;
+  %s
   client_body_temp_path %s/body;
   proxy_temp_path %s/proxy;
   fastcgi_temp_path %s/fastcgi;
@@ -132,7 +133,8 @@ function M.start()
   local last_err
   for _ = 1, 20 do
     local port = math.random(20000, 60000)
-    local conf = string.format(conf_template, user, dir, dir, dir, dir, dir, dir, dir, port)
+    local watchdog = require("support.watchdog").directive(dir .. "/nginx.pid")
+    local conf = string.format(conf_template, user, dir, dir, watchdog, dir, dir, dir, dir, dir, port)
     local f = assert(io.open(dir .. "/nginx.conf", "w"))
     f:write(conf)
     f:close()
