@@ -1,5 +1,5 @@
 --- A throwaway nginx (with its Lua module) on 127.0.0.1 for the core specs.
--- Every instance lives in its own temporary directory and is stopped by pid.
+-- The locations below, served by support.nginx (which owns starting and stopping).
 --
 --   local server = require "spec.core.support.http_server"
 --   local srv = assert(server.start())
@@ -15,32 +15,7 @@
 --   /headers       repeated Set-Cookie / X-Dup, and Mautic-Version
 local M = {}
 
-local conf_template = [[
-%s
-daemon on;
-master_process on;
-worker_processes 1;
-pid %s/nginx.pid;
-error_log %s/error.log warn;
-load_module /usr/lib/nginx/modules/ndk_http_module.so;
-load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
-events { worker_connections 256; }
-http {
-  access_log off;
-  %s
-  client_body_temp_path %s/body;
-  proxy_temp_path %s/proxy;
-  fastcgi_temp_path %s/fastcgi;
-  uwsgi_temp_path %s/uwsgi;
-  scgi_temp_path %s/scgi;
-  client_max_body_size 64m;
-  client_body_buffer_size 64m;
-  keepalive_timeout 60s;
-  keepalive_requests 10000;
-  lua_package_path ";;";
-  lua_package_cpath ";;";
-  server {
-    listen 127.0.0.1:%d;
+local locations = [[
     location = /echo {
       content_by_lua_block {
         local cjson = require "cjson"
@@ -100,77 +75,12 @@ http {
         ngx.print("ok")
       }
     }
-  }
-}
 ]]
 
-local function sh(cmd)
-  local ok, _, code = os.execute(cmd)
-  -- Lua 5.1 returns the status code only
-  if type(ok) == "number" then return ok == 0 end
-  return ok == true and (code == nil or code == 0)
-end
-
-local function capture(cmd)
-  local p = assert(io.popen(cmd))
-  local out = p:read("*a")
-  p:close()
-  return (out:gsub("%s+$", ""))
-end
-
-local Server = {}
-Server.__index = Server
-
 --- Start a server on a random free port.
--- @treturn[1] table server with `url`, `port`, `dir` and `:stop()`
--- @treturn[2] nil
--- @treturn[2] string why nginx would not start
+-- @treturn table server with `url`, `port`, `dir` and `:stop()`
 function M.start()
-  local dir = capture("mktemp -d /tmp/mautic-core-spec.XXXXXX")
-  if dir == "" then return nil, "mktemp failed" end
-  local user = capture("id -u") == "0" and "user root;" or ""
-  math.randomseed(os.time() + math.floor((os.clock() * 1e6) % 1e6))
-  local last_err
-  for _ = 1, 20 do
-    local port = math.random(20000, 60000)
-    local watchdog = require("support.watchdog").directive(dir .. "/nginx.pid")
-    local conf = string.format(conf_template, user, dir, dir, watchdog, dir, dir, dir, dir, dir, port)
-    local f = assert(io.open(dir .. "/nginx.conf", "w"))
-    f:write(conf)
-    f:close()
-    if sh(string.format("env -u LD_PRELOAD nginx -q -p %s -e %s/error.log -c %s/nginx.conf 2>>%s/start.log",
-                        dir, dir, dir, dir)) then
-      return setmetatable({ url = "http://127.0.0.1:" .. port, port = port, dir = dir }, Server)
-    end
-    local lf = io.open(dir .. "/start.log")
-    last_err = lf and lf:read("*a") or "nginx failed"
-    if lf then lf:close() end
-    if not last_err:find("Address already in use", 1, true) then break end
-  end
-  sh("rm -rf " .. dir)
-  return nil, last_err
-end
-
---- Stop the server (by the pid in its directory) and remove the directory.
-function Server:stop()
-  if not self.dir then return end
-  local f = io.open(self.dir .. "/nginx.pid")
-  if f then
-    local pid = tonumber(f:read("*a"))
-    f:close()
-    if pid then
-      sh("kill " .. pid .. " 2>/dev/null")
-      -- wait for the master to remove its pid file (at most ~5 s)
-      for _ = 1, 100 do
-        local p = io.open(self.dir .. "/nginx.pid")
-        if not p then break end
-        p:close()
-        sh("sleep 0.05")
-      end
-    end
-  end
-  sh("rm -rf " .. self.dir)
-  self.dir = nil
+  return require("support.nginx").start(locations)
 end
 
 --- A port on 127.0.0.1 where nothing listens (a server started and stopped).
