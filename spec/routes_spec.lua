@@ -392,7 +392,8 @@ describe("every Mautic route", function()
       if entry.noauth then
         assert.is_nil(sent.headers.authorization)
       elseif route.path:sub(1, 5) == "/api/" then
-        assert.is_not_nil(sent.headers.authorization)
+        assert.equal("<redacted>", sent.headers.authorization)
+        assert.equal("basic:admin", sent.auth)
       end
       walked = walked + 1
     end)
