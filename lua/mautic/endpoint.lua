@@ -61,7 +61,7 @@ _M.shape = shape
 -- @treturn[2] nil
 -- @treturn[2] string usage message
 function _M.fill_path(route, fname, ...)
-  local names = route.params or _M.placeholders(route.path)
+  local names = route.params
   local args = { ... }
   local values = {}
   for i, name in ipairs(names) do
@@ -214,6 +214,10 @@ function _M.routes_of(def)
       r = full
     end
     routes[#routes + 1] = r
+  end
+  -- the placeholders of each path, read once here rather than on every call
+  for _, r in ipairs(routes) do
+    if r.params == nil and r.path then r.params = _M.placeholders(r.path) end
   end
   return routes
 end

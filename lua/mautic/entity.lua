@@ -39,7 +39,7 @@ local function metatable_for(client, family)
 
   local routes = family.routes
   for name, route in pairs(routes) do
-    local first = route.params and route.params[1] or route.path and route.path:match("{([%w_]+)}")
+    local first = route.params and route.params[1]
     local bindable = first == "id" and not route.handler
       and name ~= "get" and name ~= "edit" and name ~= "delete"
     if bindable then
