@@ -80,6 +80,15 @@ describe("the client", function()
       assert.equal("timeout", err.kind)
     end)
 
+    it("does not leave the timed-out request in the log of whatever comes next", function()
+      fake.fault{ path = "^/api/contacts$", delay = 1, count = 1 }
+      local _, err = fake.client{ timeout = 0.2, retries = 0 }.contacts.list()
+      assert.equal("timeout", err.kind)
+      fake.reset()
+      require("mautic.core").sleep(1.2)     -- the fake answers the abandoned request meanwhile
+      assert.same({}, fake.log())
+    end)
+
     it("returns a decode error carrying the status for an HTML error page", function()
       fake.fault{ path = "^/api/contacts$", status = 500, content_type = "text/html",
                   body = "<html><h1>Internal Server Error</h1></html>", count = 1 }

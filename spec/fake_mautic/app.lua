@@ -159,13 +159,16 @@ function _M.handle()
     content_type = ct or json.null, body = body and log.redact_body(body, ct) or json.null,
     headers = log.redact_headers(headers), auth = auth.label(req),
   }
+  -- logged on arrival, its status filled in when it is answered: a request
+  -- still in flight when a spec resets the fake (a client that timed out on
+  -- a delay) then lands in the log of the spec that sent it, not the next one
+  log.add(entry)
 
   local fault = faults.match(method, path)
   if fault then
     if tonumber(fault.delay) then ngx.sleep(tonumber(fault.delay)) end
     if fault.drop then
       entry.status = 444
-      log.add(entry)
       return ngx.exit(444)
     end
     if fault.status or fault.body then
@@ -173,7 +176,6 @@ function _M.handle()
                     content_type = fault.content_type or "application/json",
                     headers = fault.headers, version = false }
       entry.status = res.status
-      log.add(entry)
       return send(req, res)
     end
   end
@@ -184,7 +186,6 @@ function _M.handle()
     res = responses.uncaught(500)
   end
   entry.status = res.status
-  log.add(entry)
   return send(req, res, req.rate_headers)
 end
 
