@@ -166,7 +166,7 @@ function _M.send(client, req, spec)
       if status == 401 and client.auth and client.auth.on_unauthorized and not refreshed and not spec.noauth then
         -- an expired token: refresh once, then replay
         refreshed = true
-        local again = client.auth:on_unauthorized(client, status, decoded)
+        local again = client.auth:on_unauthorized(client, status, decoded, req)
         if not again then
           local err = errors.from_response(status, decoded, body, req)
           return nil, err
