@@ -26,7 +26,8 @@ build = {
   type = "builtin",
   modules = {
     ["mautic.core"] = {
-      sources = { "src/core.c", "src/crypto.c", "src/encoding.c", "src/files.c", "src/listener.c", "src/multi.c", "src/request.c", "src/session.c" },
+      sources = { "src/buffer.c", "src/core.c", "src/crypto.c", "src/encoding.c", "src/files.c", "src/listener.c",
+                  "src/multi.c", "src/reqcheck.c", "src/result.c", "src/session.c", "src/xfer.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl", "crypto" },
       incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
@@ -83,6 +84,7 @@ build = {
     ["mautic.http"] = "lua/mautic/http.lua",
     ["mautic.json"] = "lua/mautic/json.lua",
     ["mautic.list"] = "lua/mautic/list.lua",
+    ["mautic.outcome"] = "lua/mautic/outcome.lua",
     ["mautic.parallel"] = "lua/mautic/parallel.lua",
     ["mautic.query"] = "lua/mautic/query.lua",
     ["mautic.random"] = "lua/mautic/random.lua",

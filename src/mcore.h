@@ -14,6 +14,9 @@
 #include <curl/curl.h>
 #include "compat.h"
 
+/* CURLOPT_PREREQFUNCTION (7.80): lets xfer.c see libcurl's own resends */
+#define MC_HAVE_PREREQ (LIBCURL_VERSION_NUM >= 0x075000)
+
 #define MC_VERSION "lua-mautic core 0.1.0"
 #define MC_USER_AGENT "lua-mautic/0.1.0"
 
@@ -52,6 +55,7 @@ typedef struct mc_req {
     int verify;
     const char *ca_file;
     const char *proxy;      /* NULL: curl's default (environment) */
+    size_t max_bytes;       /* largest answer kept in memory; 0: no limit */
 } mc_req;
 
 /* One transfer slot: reused request after request. */
@@ -64,8 +68,11 @@ typedef struct mc_xfer {
     char *out_part;         /* out_path + ".part", renamed on success */
     mc_buf head;            /* raw header lines of the last response */
     mc_buf body;
+    size_t max_bytes;       /* from mc_req: cap on head + body in memory */
     int oom;                /* a C allocation failed during the transfer */
     int out_err;            /* writing the output file failed */
+    int too_large;          /* the answer passed max_bytes: aborted */
+    int sends;              /* times libcurl was about to send the request */
     const char *early_kind; /* failed before the transfer could start */
     char early[256];
     char errbuf[CURL_ERROR_SIZE];
@@ -77,12 +84,25 @@ typedef struct mc_xfer {
     struct mc_xfer *next;
 } mc_xfer;
 
-/* request.c */
+/* buffer.c */
+int mc_buf_add(mc_buf *b, const char *p, size_t n);
+void mc_buf_free(mc_buf *b);
+
+/* reqcheck.c: read and validate a request table, raising usage errors
+   before anything is allocated */
+extern const char *const mc_method_names[];
 void mc_req_check(lua_State *L, int idx, mc_req *r);
+
+/* xfer.c: apply a checked request to a transfer slot; never raises */
 int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r);
-int mc_xfer_push_result(lua_State *L, mc_xfer *x, CURLcode code);
+int mc_xfer_early(mc_xfer *x, const char *kind, const char *fmt, ...);
+int mc_xfer_body_to_file(mc_xfer *x);
 void mc_xfer_release(mc_xfer *x);
 void mc_xfer_destroy(mc_xfer *x);
+
+/* result.c: what a finished transfer says, pushed for Lua */
+const char *mc_kind_of(CURLcode c);
+int mc_xfer_push_result(lua_State *L, mc_xfer *x, CURLcode code);
 void mc_headers_open(lua_State *L);
 
 /* core.c: a metatable for a userdata class: methods as __index, `gc` as

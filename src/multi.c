@@ -205,14 +205,15 @@ static int l_run(lua_State *L)
             pp = &x->next;
             continue;
         }
-        lua_createtable(L, 0, 4);
+        lua_createtable(L, 0, 5);
         lua_pushinteger(L, x->id);
         lua_setfield(L, -2, "id");
-        if (mc_xfer_push_result(L, x, x->result)) {
+        if (mc_xfer_push_result(L, x, x->result) == 3) {
             lua_setfield(L, -4, "body");
             lua_setfield(L, -3, "headers");
             lua_setfield(L, -2, "status");
         } else {
+            lua_setfield(L, -5, "sent");
             lua_setfield(L, -4, "kind");
             lua_setfield(L, -3, "err");
             lua_pop(L, 1);

@@ -35,27 +35,29 @@ static int l_session(lua_State *L)
     return 1;
 }
 
-/* session:request(req) -> status, headers, body | nil, message, kind */
+/* session:request(req) -> status, headers, body | nil, message, kind, sent */
 static int l_request(lua_State *L)
 {
     mc_session *s = check_session(L);
     mc_req r;
     CURLcode code;
+    int n;
     mc_req_check(L, 2, &r);
     if (s->closed || s->busy) {
         lua_pushnil(L);
         lua_pushstring(L, s->closed ? "session is closed" : "session is busy");
         lua_pushliteral(L, "usage");
-        return 3;
+        lua_pushboolean(L, 0);
+        return 4;
     }
     s->busy = 1;
     if (mc_xfer_prepare(L, &s->x, &r) != 0)
         code = CURLE_OK; /* x.early says what went wrong */
     else
         code = curl_easy_perform(s->x.easy);
-    mc_xfer_push_result(L, &s->x, code);
+    n = mc_xfer_push_result(L, &s->x, code);
     s->busy = 0;
-    return 3;
+    return n;
 }
 
 static int l_close(lua_State *L)

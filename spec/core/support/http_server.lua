@@ -13,6 +13,12 @@
 --   /drop          closes the connection without an answer (nginx 444)
 --   /big?n=        n bytes of "x", sent in chunks
 --   /headers       repeated Set-Cookie / X-Dup, and Mautic-Version
+--   /arrive?key=&drop=1   counts an arrival under key (after reading the body),
+--                  then answers the count, or with drop=1 closes without an answer
+--   /arrivals?key= how many requests arrived under key
+--   /not-http      reads the request, answers bytes that are not HTTP, closes
+--   /bad-status    a status line that is not HTTP/1.x NNN
+--   /huge?n=       n bytes without Content-Length (chunked)
 local M = {}
 
 local locations = [[
@@ -62,6 +68,53 @@ local locations = [[
         while n > 0 do
           local k = n < #chunk and n or #chunk
           ngx.print(k == #chunk and chunk or chunk:sub(1, k))
+          ngx.flush(true)
+          n = n - k
+        end
+      }
+    }
+    location = /arrive {
+      content_by_lua_block {
+        ngx.req.read_body()
+        local counts = package.loaded["spec.arrivals"] or {}
+        package.loaded["spec.arrivals"] = counts
+        local key = ngx.var.arg_key or ""
+        counts[key] = (counts[key] or 0) + 1
+        if ngx.var.arg_drop == "1" then return ngx.exit(444) end
+        ngx.print(counts[key])
+      }
+    }
+    location = /arrivals {
+      content_by_lua_block {
+        local counts = package.loaded["spec.arrivals"] or {}
+        ngx.print(counts[ngx.var.arg_key or ""] or 0)
+      }
+    }
+    location = /not-http {
+      content_by_lua_block {
+        ngx.req.read_body()
+        local sock = assert(ngx.req.socket(true))
+        sock:send("SSH-2.0-OpenSSH_9.2\r\n")
+        ngx.exit(444)
+      }
+    }
+    location = /bad-status {
+      content_by_lua_block {
+        ngx.req.read_body()
+        local sock = assert(ngx.req.socket(true))
+        sock:send("HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok")
+        ngx.exit(444)
+      }
+    }
+    location = /huge {
+      content_by_lua_block {
+        local n = tonumber(ngx.var.arg_n) or 1048576
+        local chunk = string.rep("y", 65536)
+        ngx.header["Content-Type"] = "application/json"
+        while n > 0 do
+          local k = n < #chunk and n or #chunk
+          local ok = ngx.print(k == #chunk and chunk or chunk:sub(1, k))
+          if not ok then return end
           ngx.flush(true)
           n = n - k
         end

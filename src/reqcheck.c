@@ -1,0 +1,291 @@
+/*
+ * reqcheck.c - phase 1 of a request: read and validate the whole request
+ * table, raising usage errors (luaL_argerror) before anything is allocated,
+ * so that a raise can never leak a resource. Strings stay anchored on the
+ * Lua stack until the caller returns.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "mcore.h"
+
+
+static int abs_index(lua_State *L, int idx)
+{
+    return (idx > 0 || idx <= LUA_REGISTRYINDEX) ? idx : lua_gettop(L) + idx + 1;
+}
+
+static int req_error(lua_State *L, int arg, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    return luaL_argerror(L, arg, lua_tostring(L, -1));
+}
+
+/* characters never allowed: NUL always, CR/LF unless binary */
+static int has_ctl(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (s[i] == '\0' || s[i] == '\r' || s[i] == '\n')
+            return 1;
+    return 0;
+}
+
+static int bad_header_name(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0)
+        return 1;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c == 0x7f || c == ':')
+            return 1;
+    }
+    return 0;
+}
+
+/* optional string field of the table at t; left on the stack (anchored) */
+static const char *opt_string(lua_State *L, int arg, int t, const char *field,
+                              const char *what, size_t *len, int allow_ctl)
+{
+    size_t n;
+    const char *s;
+    lua_getfield(L, t, field);
+    if (lua_isnil(L, -1))
+        return NULL;
+    if (lua_type(L, -1) != LUA_TSTRING)
+        req_error(L, arg, "%s must be a string", what);
+    s = lua_tolstring(L, -1, &n);
+    if (!allow_ctl && has_ctl(s, n))
+        req_error(L, arg, "%s contains CR, LF or NUL", what);
+    if (len)
+        *len = n;
+    return s;
+}
+
+static long opt_ms(lua_State *L, int arg, int t, const char *field)
+{
+    lua_Number v;
+    long ms;
+    lua_getfield(L, t, field);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (lua_type(L, -1) != LUA_TNUMBER)
+        req_error(L, arg, "%s must be a number of seconds", field);
+    v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    if (!(v >= 0))
+        req_error(L, arg, "%s must be >= 0", field);
+    if (v == 0)
+        return 0;
+    v *= 1000.0;
+    if (v > 2147483647.0)
+        return 2147483647L; /* ~24 days: as good as none */
+    ms = (long)v;
+    return (lua_Number)ms < v ? ms + 1 : ms; /* round up: never 0 */
+}
+
+/* a byte count: absent or 0 means no limit */
+static size_t opt_bytes(lua_State *L, int arg, int t, const char *field)
+{
+    lua_Number v;
+    lua_getfield(L, t, field);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (lua_type(L, -1) != LUA_TNUMBER)
+        req_error(L, arg, "%s must be a number of bytes", field);
+    v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    if (!(v >= 0))
+        req_error(L, arg, "%s must be >= 0", field);
+    if (v >= 9007199254740992.0) /* 2^53: as good as no limit */
+        return 0;
+    return (size_t)v;
+}
+
+const char *const mc_method_names[] = {
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", NULL
+};
+
+static int ascii_casecmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (toupper((unsigned char)*a) != toupper((unsigned char)*b))
+            return 1;
+        a++;
+        b++;
+    }
+    return *a != *b;
+}
+
+static void check_headers(lua_State *L, int arg, int h)
+{
+    lua_pushnil(L);
+    while (lua_next(L, h)) {
+        size_t nl, vl;
+        const char *name;
+        int vt = lua_type(L, -1);
+        if (lua_type(L, -2) != LUA_TSTRING)
+            req_error(L, arg, "header names must be strings");
+        name = lua_tolstring(L, -2, &nl);
+        if (bad_header_name(name, nl))
+            req_error(L, arg, "invalid header name (empty, or has ':', space, CR, LF or NUL)");
+        if (vt == LUA_TSTRING) {
+            const char *v = lua_tolstring(L, -1, &vl);
+            if (has_ctl(v, vl))
+                req_error(L, arg, "value of header '%s' contains CR, LF or NUL", name);
+        } else if (vt != LUA_TNUMBER) {
+            req_error(L, arg, "value of header '%s' must be a string or a number", name);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+static size_t check_parts(lua_State *L, int arg, int p)
+{
+    size_t n = lua_rawlen(L, p), i;
+    if (n == 0)
+        req_error(L, arg, "parts must be a non-empty array");
+    for (i = 1; i <= n; i++) {
+        int t, has_data, has_file;
+        lua_rawgeti(L, p, (int)i);
+        t = lua_gettop(L);
+        if (!lua_istable(L, t))
+            req_error(L, arg, "parts[%d] must be a table", (int)i);
+        lua_pushliteral(L, "name");
+        lua_rawget(L, t);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            req_error(L, arg, "parts[%d].name must be a string", (int)i);
+        {
+            size_t nl;
+            const char *s = lua_tolstring(L, -1, &nl);
+            if (nl == 0 || has_ctl(s, nl))
+                req_error(L, arg, "parts[%d].name is empty or contains CR, LF or NUL", (int)i);
+        }
+        lua_pushliteral(L, "data");
+        lua_rawget(L, t);
+        has_data = !lua_isnil(L, -1);
+        if (has_data && lua_type(L, -1) != LUA_TSTRING)
+            req_error(L, arg, "parts[%d].data must be a string", (int)i);
+        lua_pushliteral(L, "file");
+        lua_rawget(L, t);
+        has_file = !lua_isnil(L, -1);
+        if (has_file) {
+            size_t fl;
+            const char *s;
+            if (lua_type(L, -1) != LUA_TSTRING)
+                req_error(L, arg, "parts[%d].file must be a string", (int)i);
+            s = lua_tolstring(L, -1, &fl);
+            if (fl == 0 || has_ctl(s, fl))
+                req_error(L, arg, "parts[%d].file is empty or contains CR, LF or NUL", (int)i);
+        }
+        if (has_data == has_file)
+            req_error(L, arg, "parts[%d] needs exactly one of data or file", (int)i);
+        lua_pushliteral(L, "filename");
+        lua_rawget(L, t);
+        lua_pushliteral(L, "content_type");
+        lua_rawget(L, t);
+        {
+            int k;
+            for (k = -2; k <= -1; k++) {
+                size_t sl;
+                const char *s;
+                if (lua_isnil(L, k))
+                    continue;
+                if (lua_type(L, k) != LUA_TSTRING)
+                    req_error(L, arg, "parts[%d].%s must be a string", (int)i,
+                              k == -2 ? "filename" : "content_type");
+                s = lua_tolstring(L, k, &sl);
+                if (has_ctl(s, sl))
+                    req_error(L, arg, "parts[%d].%s contains CR, LF or NUL", (int)i,
+                              k == -2 ? "filename" : "content_type");
+            }
+        }
+        lua_settop(L, t - 1);
+    }
+    return n;
+}
+
+void mc_req_check(lua_State *L, int idx, mc_req *r)
+{
+    int t;
+    const char *s;
+    idx = abs_index(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    luaL_checkstack(L, 24, "request too deep");
+    memset(r, 0, sizeof *r);
+    r->verify = 1;
+    r->method = MC_GET;
+
+    s = opt_string(L, idx, idx, "method", "method", NULL, 0);
+    if (s != NULL) {
+        int i;
+        for (i = 0; mc_method_names[i] != NULL; i++)
+            if (ascii_casecmp(s, mc_method_names[i]) == 0)
+                break;
+        if (mc_method_names[i] == NULL)
+            req_error(L, idx, "unsupported method '%s'", s);
+        r->method = i;
+    }
+
+    r->url = opt_string(L, idx, idx, "url", "url", NULL, 0);
+    if (r->url == NULL || r->url[0] == '\0')
+        req_error(L, idx, "url is required");
+
+    lua_getfield(L, idx, "headers");
+    if (!lua_isnil(L, -1)) {
+        if (!lua_istable(L, -1))
+            req_error(L, idx, "headers must be a table");
+        r->headers = lua_gettop(L);
+        check_headers(L, idx, r->headers);
+    }
+
+    r->body = opt_string(L, idx, idx, "body", "body", &r->body_len, 1);
+    r->has_body = r->body != NULL;
+
+    lua_getfield(L, idx, "parts");
+    if (!lua_isnil(L, -1)) {
+        if (!lua_istable(L, -1))
+            req_error(L, idx, "parts must be an array of tables");
+        r->parts = lua_gettop(L);
+        r->nparts = check_parts(L, idx, r->parts);
+    }
+    if (r->has_body && r->parts)
+        req_error(L, idx, "body and parts are mutually exclusive");
+    if ((r->has_body || r->parts) && (r->method == MC_GET || r->method == MC_HEAD))
+        req_error(L, idx, "a %s request cannot have a body", mc_method_names[r->method]);
+
+    r->output = opt_string(L, idx, idx, "output", "output", NULL, 0);
+    if (r->output != NULL && r->output[0] == '\0')
+        req_error(L, idx, "output must be a file path");
+
+    r->timeout_ms = opt_ms(L, idx, idx, "timeout");
+    r->connect_timeout_ms = opt_ms(L, idx, idx, "connect_timeout");
+
+    lua_getfield(L, idx, "tls");
+    if (!lua_isnil(L, -1)) {
+        if (!lua_istable(L, -1))
+            req_error(L, idx, "tls must be a table");
+        t = lua_gettop(L);
+        lua_getfield(L, t, "verify");
+        if (!lua_isnil(L, -1)) {
+            if (!lua_isboolean(L, -1))
+                req_error(L, idx, "tls.verify must be a boolean");
+            r->verify = lua_toboolean(L, -1);
+        }
+        lua_pop(L, 1);
+        r->ca_file = opt_string(L, idx, t, "ca_file", "tls.ca_file", NULL, 0);
+    }
+
+    r->proxy = opt_string(L, idx, idx, "proxy", "proxy", NULL, 0);
+    r->max_bytes = opt_bytes(L, idx, idx, "max_bytes");
+}
+

@@ -1,0 +1,379 @@
+/*
+ * xfer.c - phase 2 of a request: apply a checked request (reqcheck.c) to a
+ * transfer slot owned by a userdata (session or multi), storing every
+ * resource in the slot at once. Nothing here raises: failures before the
+ * transfer can start (memory, an unreadable upload) are kept in x->early
+ * and reported with the result.
+ *
+ * Two promises are kept here, during the transfer:
+ *  - a request is sent at most once per call (libcurl's silent resend on a
+ *    dead keep-alive connection is stopped, see on_prereq);
+ *  - an answer held in memory never grows past max_bytes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcore.h"
+
+/* would n more bytes pass the cap on what one answer may hold in memory?
+   Answers are held whole, so a runaway or hostile server must not be able
+   to make the process grow without bound. */
+static int over_limit(mc_xfer *x, size_t n)
+{
+    if (x->max_bytes == 0 || x->head.len + x->body.len + n <= x->max_bytes)
+        return 0;
+    x->too_large = 1;
+    return 1;
+}
+
+#if MC_HAVE_PREREQ
+/*
+ * libcurl calls this right before it sends the request on a connection.
+ * A second call in one transfer is libcurl resending on its own: the
+ * request went out on a reused keep-alive connection that closed before
+ * any answer, and the server may have acted on it already. Whether to
+ * send again is the caller's decision (a POST must not be repeated), so
+ * the transfer stops here and reports that the request went out.
+ */
+static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    mc_xfer *x = (mc_xfer *)ud;
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (x->sends++ > 0)
+        return CURL_PREREQFUNC_ABORT;
+    return CURL_PREREQFUNC_OK;
+}
+#endif
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+    mc_xfer *x = (mc_xfer *)ud;
+    size_t n = size * nmemb;
+    /* a status line starts a new response: keep only the final one's headers
+       (after 100-continue and other 1xx, or a proxy's CONNECT answer) */
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        x->head.len = 0;
+    if (over_limit(x, n))
+        return 0;
+    if (mc_buf_add(&x->head, p, n) != 0) {
+        x->oom = 1;
+        return 0;
+    }
+    return n;
+}
+
+/* with `output`, only a 2xx body goes to the file; an error answer stays
+   in memory, where the caller can read what went wrong */
+int mc_xfer_body_to_file(mc_xfer *x)
+{
+    long status = 0;
+    if (x->out_part == NULL)
+        return 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    return status >= 200 && status < 300;
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+    mc_xfer *x = (mc_xfer *)ud;
+    size_t n = size * nmemb;
+    if (mc_xfer_body_to_file(x)) {
+        if (x->out == NULL && (x->out = fopen(x->out_part, "wb")) == NULL) {
+            x->out_err = errno ? errno : EIO;
+            return 0;
+        }
+        if (fwrite(p, 1, n, x->out) != n) {
+            x->out_err = errno ? errno : EIO;
+            return 0;
+        }
+        return n;
+    }
+    if (over_limit(x, n))
+        return 0;
+    if (mc_buf_add(&x->body, p, n) != 0) {
+        x->oom = 1;
+        return 0;
+    }
+    return n;
+}
+
+int mc_xfer_early(mc_xfer *x, const char *kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->early, sizeof x->early, fmt, ap);
+    va_end(ap);
+    x->early_kind = kind;
+    return -1;
+}
+
+/* "Name: value" for the header at (-2, -1); NULL when out of memory */
+static char *header_line(lua_State *L)
+{
+    size_t nl, vl;
+    const char *name = lua_tolstring(L, -2, &nl);
+    const char *v;
+    char num[64];
+    char *line;
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+        lua_Number d = lua_tonumber(L, -1);
+        /* format numbers the way tostring() does for integral values */
+        if (d > -1e15 && d < 1e15 && d == (lua_Number)(long long)d)
+            snprintf(num, sizeof num, "%.0f", (double)d);
+        else
+            snprintf(num, sizeof num, "%.14g", (double)d);
+        v = num;
+        vl = strlen(num);
+    } else {
+        v = lua_tolstring(L, -1, &vl);
+    }
+    line = malloc(nl + vl + 3);
+    if (line == NULL)
+        return NULL;
+    memcpy(line, name, nl);
+    if (vl == 0) {
+        /* "Name;" is curl's way to send a header with an empty value */
+        line[nl] = ';';
+        line[nl + 1] = '\0';
+    } else {
+        line[nl] = ':';
+        line[nl + 1] = ' ';
+        memcpy(line + nl + 2, v, vl);
+        line[nl + 2 + vl] = '\0';
+    }
+    return line;
+}
+
+static int add_header(mc_xfer *x, const char *line)
+{
+    struct curl_slist *l = curl_slist_append(x->hdrs, line);
+    if (l == NULL)
+        return -1;
+    x->hdrs = l;
+    return 0;
+}
+
+static int apply_parts(lua_State *L, mc_xfer *x, const mc_req *r)
+{
+    size_t i;
+    x->mime = curl_mime_init(x->easy);
+    if (x->mime == NULL)
+        return mc_xfer_early(x, "memory", "out of memory");
+    for (i = 1; i <= r->nparts; i++) {
+        int t, top = lua_gettop(L);
+        CURLcode rc = CURLE_OK;
+        size_t dl;
+        const char *s;
+        curl_mimepart *p = curl_mime_addpart(x->mime);
+        if (p == NULL)
+            return mc_xfer_early(x, "memory", "out of memory");
+        lua_rawgeti(L, r->parts, (int)i);
+        t = lua_gettop(L);
+        lua_pushliteral(L, "name");
+        lua_rawget(L, t);
+        rc = curl_mime_name(p, lua_tostring(L, -1));
+        lua_pushliteral(L, "data");
+        lua_rawget(L, t);
+        if (rc == CURLE_OK && !lua_isnil(L, -1)) {
+            s = lua_tolstring(L, -1, &dl);
+            rc = curl_mime_data(p, s, dl);
+        }
+        lua_pushliteral(L, "file");
+        lua_rawget(L, t);
+        if (rc == CURLE_OK && !lua_isnil(L, -1)) {
+            s = lua_tostring(L, -1);
+            rc = curl_mime_filedata(p, s);
+            if (rc == CURLE_READ_ERROR) {
+                mc_xfer_early(x, "file", "cannot read upload file '%s'", s);
+                lua_settop(L, top);
+                return -1;
+            }
+        }
+        lua_pushliteral(L, "filename");
+        lua_rawget(L, t);
+        if (rc == CURLE_OK && !lua_isnil(L, -1))
+            rc = curl_mime_filename(p, lua_tostring(L, -1));
+        lua_pushliteral(L, "content_type");
+        lua_rawget(L, t);
+        if (rc == CURLE_OK && !lua_isnil(L, -1))
+            rc = curl_mime_type(p, lua_tostring(L, -1));
+        lua_settop(L, top);
+        if (rc != CURLE_OK)
+            return mc_xfer_early(x, mc_kind_of(rc), "multipart: %s", curl_easy_strerror(rc));
+    }
+    return 0;
+}
+
+int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
+{
+    CURLcode rc = CURLE_OK;
+    CURL *e;
+
+    mc_xfer_release(x);
+    if (x->easy == NULL) {
+        x->easy = curl_easy_init();
+        if (x->easy == NULL)
+            return mc_xfer_early(x, "memory", "cannot create a curl handle");
+    }
+    e = x->easy;
+    x->max_bytes = r->max_bytes;
+
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+    SET(CURLOPT_ERRORBUFFER, x->errbuf);
+    SET(CURLOPT_PRIVATE, (void *)x);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_URL, r->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_USERAGENT, MC_USER_AGENT);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, (void *)x);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, (void *)x);
+#if MC_HAVE_PREREQ
+    SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    SET(CURLOPT_PREREQDATA, (void *)x);
+#else
+    /* without the pre-request hook libcurl's own resend cannot be seen, so
+       a request that may write gets a connection of its own (never a
+       reused one, the only kind libcurl resends on) */
+    if (r->method != MC_GET && r->method != MC_HEAD)
+        SET(CURLOPT_FRESH_CONNECT, 1L);
+#endif
+    if (r->timeout_ms > 0)
+        SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
+    if (r->connect_timeout_ms > 0)
+        SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
+    if (!r->verify) {
+        SET(CURLOPT_SSL_VERIFYPEER, 0L);
+        SET(CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (r->ca_file != NULL)
+        SET(CURLOPT_CAINFO, r->ca_file);
+    if (r->proxy != NULL)
+        SET(CURLOPT_PROXY, r->proxy);
+    if (rc != CURLE_OK)
+        return mc_xfer_early(x, mc_kind_of(rc), "%s", curl_easy_strerror(rc));
+
+    /* headers: no "Expect: 100-continue" round trip */
+    if (add_header(x, "Expect:") != 0)
+        return mc_xfer_early(x, "memory", "out of memory");
+    if (r->headers) {
+        lua_pushnil(L);
+        while (lua_next(L, r->headers)) {
+            char *line = header_line(L);
+            int bad = line == NULL || add_header(x, line) != 0;
+            free(line);
+            lua_pop(L, 1);
+            if (bad) {
+                lua_pop(L, 1);
+                return mc_xfer_early(x, "memory", "out of memory");
+            }
+        }
+    }
+    SET(CURLOPT_HTTPHEADER, x->hdrs);
+
+    if (r->parts && apply_parts(L, x, r) != 0)
+        return -1;
+
+    switch (r->method) {
+    case MC_GET:
+        SET(CURLOPT_HTTPGET, 1L);
+        break;
+    case MC_HEAD:
+        SET(CURLOPT_NOBODY, 1L);
+        break;
+    default:
+        if (r->method != MC_POST)
+            SET(CURLOPT_CUSTOMREQUEST, mc_method_names[r->method]);
+        if (r->parts) {
+            SET(CURLOPT_MIMEPOST, x->mime);
+        } else if (r->has_body || r->method != MC_DELETE) {
+            /* size first: COPYPOSTFIELDS copies that many bytes (NULs too) */
+            SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(r->has_body ? r->body_len : 0));
+            SET(CURLOPT_COPYPOSTFIELDS, r->has_body ? r->body : "");
+        }
+        break;
+    }
+#undef SET
+    if (rc != CURLE_OK)
+        return mc_xfer_early(x, mc_kind_of(rc), "%s", curl_easy_strerror(rc));
+
+    if (r->output != NULL) {
+        size_t len = strlen(r->output);
+        x->out_path = (char *)malloc(len + 1);
+        x->out_part = (char *)malloc(len + sizeof(".part"));
+        if (x->out_path == NULL || x->out_part == NULL)
+            return mc_xfer_early(x, "memory", "out of memory");
+        memcpy(x->out_path, r->output, len + 1);
+        memcpy(x->out_part, r->output, len);
+        memcpy(x->out_part + len, ".part", sizeof(".part"));
+    }
+    x->errbuf[0] = '\0';
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* lifetime                                                            */
+
+static void free_resources(mc_xfer *x)
+{
+    if (x->hdrs != NULL) {
+        curl_slist_free_all(x->hdrs);
+        x->hdrs = NULL;
+    }
+    if (x->mime != NULL) {
+        curl_mime_free(x->mime);
+        x->mime = NULL;
+    }
+    if (x->out != NULL) {
+        fclose(x->out);
+        x->out = NULL;
+        if (x->out_part != NULL)
+            remove(x->out_part);
+    }
+    free(x->out_path);
+    free(x->out_part);
+    x->out_path = NULL;
+    x->out_part = NULL;
+    mc_buf_free(&x->head);
+    mc_buf_free(&x->body);
+    x->oom = 0;
+    x->out_err = 0;
+    x->too_large = 0;
+    x->sends = 0;
+    x->max_bytes = 0;
+    x->early_kind = NULL;
+    x->early[0] = '\0';
+    x->errbuf[0] = '\0';
+    x->result = CURLE_OK;
+}
+
+/* forget the last request; keep the handle and its live connections */
+void mc_xfer_release(mc_xfer *x)
+{
+    if (x->easy != NULL)
+        curl_easy_reset(x->easy); /* drops references to hdrs and mime */
+    free_resources(x);
+}
+
+void mc_xfer_destroy(mc_xfer *x)
+{
+    if (x->easy != NULL) {
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+    }
+    free_resources(x);
+}
+
