@@ -101,16 +101,47 @@ describe("the client", function()
 
     it("returns a decode error for truncated JSON on a 200", function()
       fake.fault{ path = "^/api/contacts$", status = 200, body = '{"total":"7","contacts":{"1":{"id"', count = 1 }
-      local _, err = fake.client().contacts.list()
+      local _, err = fake.client{ retries = 0 }.contacts.list()
       assert.equal("decode", err.kind)
       assert.equal(200, err.status)
+      assert.is_false(err.maybe_applied)
     end)
 
-    it("returns a network error when the connection drops", function()
+    it("retries a GET that got truncated JSON, and gets the list", function()
+      fake.fault{ path = "^/api/contacts$", status = 200, body = '{"total":"7","contacts":{"1":{"id"', count = 1 }
+      local api, slept = fake.client()
+      local page = assert(api.contacts.list())
+      assert.is_number(page.total)
+      assert.equal(1, #slept)
+    end)
+
+    it("returns a network error, flagged maybe_applied, when the connection drops after a write", function()
+      fake.fault{ path = "^/api/notes/new$", drop = true, count = 1 }
+      local n, err = fake.client().notes.create{ text = "drop", lead = 1, type = "general" }
+      assert.is_nil(n)
+      assert.equal("network", err.kind)
+      assert.is_true(err.maybe_applied)
+      local posts = 0
+      for _, r in ipairs(fake.log()) do if r.path == "/api/notes/new" then posts = posts + 1 end end
+      assert.equal(1, posts)
+    end)
+
+    it("resends a contact create with an email after a drop, since Mautic merges it", function()
       fake.fault{ path = "^/api/contacts/new$", drop = true, count = 1 }
-      local c, err = fake.client().contacts.create{ email = "drop@example.com" }
+      local api = fake.client()
+      local c = assert(api.contacts.create{ email = "drop@example.com" })
+      assert.is_number(c.id)
+      assert.is_true(api.last_response().resent)
+      assert.equal(2, api.last_response().attempts)
+    end)
+
+    it("does not resend a contact create without a unique identifier", function()
+      fake.fault{ path = "^/api/contacts/new$", drop = true, count = 1 }
+      local c, err = fake.client().contacts.create{ firstname = "NoEmail" }
       assert.is_nil(c)
       assert.equal("network", err.kind)
+      assert.is_true(err.maybe_applied)
+      assert.equal(1, err.attempts)
     end)
   end)
 
@@ -133,10 +164,11 @@ describe("the client", function()
     end)
 
     it("never resends a POST that may have reached the server", function()
-      fake.fault{ path = "^/api/contacts/new$", status = 503, body = "{}", count = 1 }
+      fake.fault{ path = "^/api/notes/new$", status = 503, body = "{}", count = 1 }
       local api, slept = fake.client{ retries = 2 }
-      local _, err = api.contacts.create{ email = "once@example.com" }
+      local _, err = api.notes.create{ text = "once", lead = 1, type = "general" }
       assert.equal(503, err.status)
+      assert.is_true(err.maybe_applied)
       assert.equal(0, #slept)
       local posts = 0
       for _, r in ipairs(fake.log()) do if r.method == "POST" then posts = posts + 1 end end

@@ -274,7 +274,15 @@ describe("api.contacts against the fake Mautic", function()
       assert.is_nil(results)
       assert.equal(500, err.status)
       assert.equal(2, err.completed)
-      assert.equal(2, #err.results)
+      -- the two rows that went through, then the two of the failed chunk, flagged
+      assert.equal(4, #err.results)
+      assert.is_true(err.results[1].ok and err.results[2].ok)
+      for i = 3, 4 do
+        assert.is_false(err.results[i].ok)
+        assert.is_true(err.results[i].maybe_applied)
+        assert.equal(500, err.results[i].status)
+      end
+      assert.is_nil(err.results[5])
     end)
 
     it("raises for rows that are not an array of tables", function()

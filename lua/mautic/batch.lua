@@ -6,14 +6,19 @@
 --   { ok = false, status = 400, error = <mautic.error> }
 -- A chunk that fails as a whole stops the batch (a 500 may come after
 -- Mautic wrote the rows, so nothing is resent): the call returns nil, err
--- with err.results holding the results of the chunks that went through.
+-- with err.completed (rows in the chunks that went through), err.results
+-- (their results, then one failed result per row of the chunk that failed,
+-- each with maybe_applied) and nothing for the rows never sent. Whether a
+-- chunk may be sent again after an unknown outcome is mautic.outcome's
+-- decision, as for any request: contact creates whose every row carries a
+-- unique identifier are (Mautic merges them), other creates never are.
 local http = require "mautic.http"
 local list = require "mautic.list"
 local errors = require "mautic.errors"
 local check = require "mautic.check"
 local entity = require "mautic.entity"
 
-local type, pairs, tostring, tonumber, error = type, pairs, tostring, tonumber, error
+local type, pairs, ipairs, tostring, tonumber, error = type, pairs, ipairs, tostring, tonumber, error
 local concat, min = table.concat, math.min
 
 local _M = { _VERSION = "0.1.0" }
@@ -68,8 +73,14 @@ end
 
 -- Send one chunk and append its per-item results.
 local function send_chunk(client, family, spec, chunk, results, offset)
+  spec.want_body = true
   local body, meta = http.call(client, spec)
   if body == nil then return nil, meta end
+  if type(body) ~= "table" then
+    local err = errors.decode(meta.status, meta.body, "a batch answer must be an object", spec)
+    err.maybe_applied = true
+    return nil, err
+  end
   local codes = {}
   if type(body) == "table" and type(body.statusCodes) == "table" then
     for i, c in pairs(body.statusCodes) do
@@ -88,9 +99,11 @@ local function send_chunk(client, family, spec, chunk, results, offset)
   local where = { method = spec.method, url = client.api_url .. spec.path }
   for i = 1, #chunk do
     local status = codes[i] or (errs[i] and 400) or meta.status
-    local r = { status = status }
+    local r = { status = status, resent = meta.resent }
     if errs[i] or status >= 300 then
+      -- Mautic answered for this row: it was refused, not written
       r.ok = false
+      r.maybe_applied = false
       r.error = item_error(errs[i] or {}, status, where)
     else
       r.ok = true
@@ -113,12 +126,24 @@ local function in_chunks(client, opts, items, send)
     for j = i, last do chunk[#chunk + 1] = items[j] end
     local ok, err = send(chunk, i - 1, results)
     if not ok then
+      for j = i, last do
+        results[j] = { ok = false, status = err.status, error = err, maybe_applied = err.maybe_applied }
+      end
       err.results, err.completed = results, i - 1
       return nil, err
     end
     i = last + 1
   end
   return results
+end
+
+-- Does every row carry a unique identifier Mautic merges creates on?
+local function all_unique(client, rows)
+  local has_unique = require("mautic.endpoint").has_unique
+  for _, row in ipairs(rows) do
+    if not has_unique(client, row) then return false end
+  end
+  return true
 end
 
 -- create_batch and edit_batch: rows in, one result per row out.
@@ -130,8 +155,10 @@ local function rows_handler(route_name, need_id)
     if not o then return nil, err end
     local route = family.routes[route_name]
     local method = (route.put_with_create and o.create) and "PUT" or route.method
+    local merges = route_name == "create_batch" and family.def.merge_creates
     return in_chunks(client, o, rows, function(chunk, offset, results)
-      local spec = { method = method, path = route.path, body = chunk }
+      local spec = { method = method, path = route.path, body = chunk,
+                     merges = merges and all_unique(client, chunk) }
       return send_chunk(client, family, spec, chunk, results, offset)
     end)
   end
@@ -141,19 +168,25 @@ _M.create_handler = rows_handler("create_batch", false)
 _M.edit_handler = rows_handler("edit_batch", true)
 
 -- delete_batch answers no statusCodes: an id is deleted when it comes back.
+-- After a resend (an earlier attempt may have deleted some), an id that
+-- does not come back is reported done and flagged already_done.
 local function delete_chunk(client, family, route, chunk, offset, results)
   local body, meta = http.call(client, {
     method = "DELETE", path = route.path, query = { ids = concat(chunk, ",") },
   })
   if body == nil then return nil, meta end
   local deleted = {}
-  for _, item in ipairs(list.values_in_order(body[family.list], meta.body, family.list)) do
+  local items = type(body) == "table" and list.values_in_order(body[family.list], meta.body, family.list) or {}
+  for _, item in ipairs(items) do
     if type(item) == "table" and item.id ~= nil then deleted[tostring(item.id)] = item end
   end
   for j, id in ipairs(chunk) do
     local item = deleted[id]
     if item then
-      results[offset + j] = { ok = true, status = 200, item = item }
+      results[offset + j] = { ok = true, status = 200, item = item, resent = meta.resent }
+    elseif meta.resent or meta.already_done then
+      results[offset + j] = { ok = true, status = meta.status, resent = true, already_done = true,
+                              item = entity.bless(client, family, { id = tonumber(id) }) }
     else
       results[offset + j] = { ok = false, status = 404, error = errors.new{
         kind = "http", status = 404, code = 404, message = "Item was not found.",
@@ -178,9 +211,12 @@ end
 -- Pages with start/limit in a stable order (id ascending unless the query
 -- says otherwise), moves on by the number of items actually received, and
 -- never yields an id twice. `page_size` sets the page size (default 100);
--- `limit` caps the number of items yielded. A failure raises the error
--- object from inside the loop: an iterator cannot return nil, err without
--- ending the loop as if the list were complete.
+-- `limit` caps the number of items yielded.
+-- On failure it raises the error object (a mautic.error) from inside the
+-- loop: an iterator cannot return nil, err without ending the loop as if
+-- the list were complete. Catch it with pcall around the loop. A page that
+-- brings no item it has not yielded before (a server that ignores `start`)
+-- is such a failure, of kind "decode".
 function _M.each_handler(client, family, fname, q, opts)
   if q ~= nil and type(q) ~= "table" then
     return nil, check.usage(("bad argument #1 to '%s' (table expected, got %s)"):format(fname, type(q)))
@@ -209,7 +245,20 @@ function _M.each_handler(client, family, fname, q, opts)
     base.start, base.limit = start, page_size
     local body, meta = http.call(client, { method = "GET", path = route.path, query = base })
     if body == nil then error(meta, 0) end
-    local page = list.normalize(body, meta.body, list_key)
+    local page, why = list.normalize(body, meta.body, list_key)
+    if not page then error(errors.decode(meta.status, meta.body, why, { method = "GET", url = route.path }), 0) end
+    -- a page that brings nothing new means the server ignores `start`:
+    -- paging on would ask for the same page forever
+    local fresh = 0
+    for _, item in ipairs(page.items) do
+      local id = type(item) == "table" and item.id
+      if id == nil or not seen[id] then fresh = fresh + 1 end
+    end
+    if #page.items > 0 and fresh == 0 then
+      error(errors.new{ kind = "decode", status = meta.status, method = "GET", url = client.api_url .. route.path,
+        message = ("the page at start=%d holds only items already seen: the server ignores start, "
+                .. "so paging stops here"):format(start) }, 0)
+    end
     total = page.total
     buffer, pos = page.items, 1
     start = start + #page.items

@@ -15,10 +15,22 @@ local check = require "mautic.check"
 local entity = require "mautic.entity"
 local batch = require "mautic.batch"
 
-local type, ipairs, pairs, select, error = type, ipairs, pairs, select, error
+local type, ipairs, pairs, select, error, tonumber = type, ipairs, pairs, select, error, tonumber
 local gsub, gmatch, format = string.gsub, string.gmatch, string.format
 
 local _M = { _VERSION = "0.1.0" }
+
+--- Does a contact row carry one of the unique identifiers Mautic merges
+-- creates on (email by default)? Then a create with an unknown outcome may
+-- be sent again: Mautic answers the second one with the same contact.
+function _M.has_unique(client, row)
+  if type(row) ~= "table" then return false end
+  for _, field in ipairs(client.unique_fields) do
+    local v = row[field]
+    if (type(v) == "string" and v:find("%S")) or type(v) == "number" then return true end
+  end
+  return false
+end
 
 --- The placeholder names of a path template, in order.
 function _M.placeholders(path)
@@ -33,7 +45,8 @@ local function shape(client, family, route, body, meta)
   if result == nil then return body end
   if result == "list" then
     local key = route.list_key or family.list
-    local page = list.normalize(body, meta.body, key)
+    local page, why = list.normalize(body, meta.body, key)
+    if not page then return nil, errors.decode(meta.status, meta.body, why, nil) end
     -- items of another family (a contact's segments) get that family's methods
     local owner = route.entity_family and client:family(route.entity_family) or family
     if route.entity_family ~= false then entity.bless_all(client, owner, page.items) end
@@ -41,7 +54,8 @@ local function shape(client, family, route, body, meta)
   end
   if result == "item" or type(result) == "string" then
     local key = result == "item" and family.item or result
-    local v = type(body) == "table" and body[key]
+    local v = type(body) == "table" and body[key] or nil
+    if type(v) ~= "table" and result == "item" then v = nil end
     if v == nil then
       return nil, errors.decode(meta.status, meta.body, "the answer has no '" .. key .. "'", nil)
     end
@@ -49,7 +63,9 @@ local function shape(client, family, route, body, meta)
     return v
   end
   if type(result) == "function" then
-    return result(body, meta, client, family)
+    local v, err = result(body, meta, client, family)
+    if v == nil and type(err) == "string" then return nil, errors.decode(meta.status, meta.body, err, nil) end
+    return v, err
   end
   return body
 end
@@ -99,6 +115,9 @@ local function prepare(client, family, route, fname, ...)
   local spec = {
     method = method,
     path = path,
+    id = select(1, ...),
+    want_body = route.result ~= nil,
+    merges = route.name == "create" and family.def.merge_creates and _M.has_unique(client, data),
     base = route.base,
     timeout = opts.timeout,
     retries = opts.retries,
@@ -123,8 +142,18 @@ end
 local function run(client, family, route, spec)
   local body, meta = http.call(client, spec)
   if body == nil then return nil, meta end
+  if meta.already_done then
+    -- a DELETE retried after an attempt that may have worked found nothing
+    -- left: it is done, and api.last_response().already_done says so
+    return entity.bless(client, family, { id = tonumber(spec.id) or spec.id })
+  end
   local v, err = shape(client, family, route, body, meta)
-  if v == nil and err then return nil, err end
+  if v == nil and err then
+    -- the answer was a 2xx: a write it belongs to has happened
+    err.method, err.url = err.method or spec.method, err.url or (client.api_url .. spec.path)
+    err.maybe_applied = spec.method ~= "GET" and spec.method ~= "HEAD"
+    return nil, err
+  end
   return v
 end
 
@@ -178,7 +207,9 @@ local function crud_routes(family)
     { name = "list", method = "GET", path = p, data = "query", result = "list", data_shape = check_query,
       doc = "List entities (search, start, limit, orderBy, orderByDir, publishedOnly, minimal, where)." },
     { name = "each", handler = batch.each_handler, method = "GET", path = p,
-      doc = "Iterate every entity, page by page (query as list, plus page_size)." },
+      doc = "Iterate every entity, page by page (query as list, plus page_size and limit). A failure "
+         .. "raises the mautic.error inside the loop (wrap the loop in pcall); a server that ignores start "
+         .. "ends it with a decode error instead of paging forever." },
     { name = "get", method = "GET", path = p .. "/{id}", data = "query", result = "item",
       doc = "Get one entity by id." },
     { name = "create", method = "POST", path = p .. "/new", data = "body", result = "item",

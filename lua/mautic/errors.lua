@@ -32,6 +32,11 @@ function Error.__tostring(e)
   return concat(parts, " ")
 end
 
+-- "failed: " .. err works, on either side
+function Error.__concat(a, b)
+  return tostring(a) .. tostring(b)
+end
+
 _M.Error = Error
 
 --- Is v one of our error objects?
@@ -40,15 +45,19 @@ function _M.is(v)
 end
 
 --- Make an error object. Fields: kind, status, code, message, details,
--- type, retry_after, method, url, body, errors.
+-- type, retry_after, method, url, body, errors, maybe_applied (false
+-- unless given: whether a failed write may still have been applied),
+-- attempts.
 function _M.new(fields)
   local e = setmetatable(fields, Error)
   if e.url then e.url = redact.url(e.url) end
   if e.message then e.message = redact.text(e.message) end
   if type(e.body) == "string" then
-    if #e.body > BODY_LIMIT then e.body = sub(e.body, 1, BODY_LIMIT) .. "..." end
+    -- scrub first: a cut could otherwise leave half a secret unrecognised
     e.body = redact.text(e.body)
+    if #e.body > BODY_LIMIT then e.body = sub(e.body, 1, BODY_LIMIT) .. "..." end
   end
+  if e.maybe_applied == nil then e.maybe_applied = false end
   return e
 end
 
@@ -138,7 +147,7 @@ end
 
 --- An answer that was not the JSON it should have been.
 function _M.decode(status, raw, why, req)
-  local snippet = type(raw) == "string" and sub(raw, 1, 80) or ""
+  local snippet = type(raw) == "string" and sub(redact.text(raw), 1, 80) or ""
   return _M.new{
     kind = "decode",
     status = status,
@@ -152,9 +161,10 @@ function _M.decode(status, raw, why, req)
 end
 
 -- curl failure kinds to our kinds: connect/resolve/network/proxy/file are
--- all "network" to a caller except timeouts and TLS, which get their own.
+-- all "network" to a caller except timeouts, TLS and answers larger than
+-- max_response_bytes, which get their own.
 local transport_kinds = {
-  timeout = "timeout", tls = "tls", usage = "usage",
+  timeout = "timeout", tls = "tls", usage = "usage", too_large = "too_large",
 }
 
 --- A failure below HTTP: no answer was received.
@@ -172,7 +182,7 @@ end
 function _M.to_json(e)
   return json.encode{
     kind = e.kind, status = e.status, code = e.code, message = e.message,
-    details = e.details, method = e.method, url = e.url,
+    details = e.details, method = e.method, url = e.url, maybe_applied = e.maybe_applied,
   }
 end
 

@@ -6,35 +6,70 @@
 local json = require "mautic.json"
 local query = require "mautic.query"
 local errors = require "mautic.errors"
+local outcome = require "mautic.outcome"
 
-local tostring, tonumber, pcall, pairs, ipairs = tostring, tonumber, pcall, pairs, ipairs
-local min, max, random = math.min, math.max, math.random
-local find = string.find
+local type, tostring, tonumber, pcall, pairs, ipairs = type, tostring, tonumber, pcall, pairs, ipairs
+local min, max, random, floor = math.min, math.max, math.random, math.floor
+local find, match = string.find, string.match
 
 local _M = { _VERSION = "0.1.0" }
-
--- Methods whose repetition cannot write twice. PUT is not among them:
--- Mautic's PUT on a missing id creates a new row with a fresh id each time.
-local IDEMPOTENT = { GET = true, HEAD = true }
-
--- Statuses worth another try for an idempotent request.
-local RETRY_STATUS = { [502] = true, [503] = true, [504] = true }
-
--- Failures where the request cannot have reached the server.
-local NOT_SENT = { connect = true, resolve = true }
 
 local function backoff(attempt)
   -- 0.25s, 0.5s, 1s ... capped at 8s, with jitter so clients spread out
   local base = min(8, 0.25 * 2 ^ (attempt - 1))
   return base / 2 + random() * base / 2
 end
+_M.backoff = backoff
+
+local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
+                 Jul = 7, Aug = 8, Sep = 9, Oct = 10, Nov = 11, Dec = 12 }
+
+-- days since 1970-01-01 of a civil date (proleptic Gregorian)
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = floor(y / 400)
+  local yoe = y - era * 400
+  local mp = (m + 9) % 12
+  local doy = floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+
+--- Epoch seconds of an HTTP-date (RFC 9110: IMF-fixdate, and the obsolete
+-- RFC 850 and asctime forms), or nil.
+function _M.parse_http_date(s)
+  if type(s) ~= "string" then return nil end
+  local d, mon, y, hh, mm, ss = match(s, "^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
+  if not d then
+    d, mon, y, hh, mm, ss = match(s, "^%a+, (%d%d)%-(%a%a%a)%-(%d%d) (%d%d):(%d%d):(%d%d) GMT$")
+    if y then
+      -- a two-digit year more than 50 years ahead is in the past century
+      y = tonumber(y) + 2000
+      if y > tonumber(os.date("!%Y")) + 50 then y = y - 100 end
+    end
+  end
+  if not d then
+    mon, d, hh, mm, ss, y = match(s, "^%a+ (%a%a%a) +(%d+) (%d%d):(%d%d):(%d%d) (%d%d%d%d)$")
+  end
+  local m = mon and MONTHS[mon]
+  if not m then return nil end
+  d, y, hh, mm, ss = tonumber(d), tonumber(y), tonumber(hh), tonumber(mm), tonumber(ss)
+  if d < 1 or d > 31 or hh > 23 or mm > 59 or ss > 60 then return nil end
+  return days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss
+end
 
 --- Seconds to wait before a rate-limited call may be tried again.
 -- Mautic sends no Retry-After: the reset time comes as epoch seconds in
--- X-RateLimit-Reset. A Retry-After from a proxy is honoured too.
+-- X-RateLimit-Reset. A Retry-After from a proxy is honoured too, in seconds
+-- or as an HTTP-date.
 function _M.retry_after(headers, now)
-  local ra = headers and tonumber(headers["retry-after"])
-  if ra then return max(0, ra) end
+  local ra = headers and headers["retry-after"]
+  if ra then
+    local secs = tonumber(ra)
+    if secs then return max(0, secs) end
+    local at = _M.parse_http_date(ra)
+    if at then return max(0, at - now) end
+  end
   local reset = headers and tonumber(headers["x-ratelimit-reset"])
   if reset then return max(0, reset - now) end
   return nil
@@ -98,6 +133,7 @@ function _M.build(client, spec)
     tls = client.tls,
     proxy = client.proxy,
     output = spec.output,
+    max_bytes = client.max_response_bytes,
   }
   if qs ~= "" then req.url = url .. "?" .. qs end
   req.base_url = url
@@ -109,9 +145,13 @@ function _M.build(client, spec)
   return req
 end
 
+-- The decoded answer of a 2xx, or nil and a decode error.
 local function decode_answer(status, headers, body, req, spec)
   if spec.raw then return body end
   if req.method == "HEAD" or body == nil or body == "" then
+    if spec.want_body and req.method ~= "HEAD" then
+      return nil, errors.decode(status, body, "the answer is empty where Mautic sends an entity", req)
+    end
     return true
   end
   local ctype = headers and headers["content-type"] or ""
@@ -121,71 +161,141 @@ local function decode_answer(status, headers, body, req, spec)
   return v
 end
 
+-- The error for an answer of 300 or more.
+local function status_error(client, status, headers, body, decoded, req)
+  local err
+  if decoded == nil and body and body ~= "" then
+    err = errors.decode(status, body, "not JSON", req)
+  else
+    err = errors.from_response(status, decoded, body, req)
+  end
+  if status == 429 then
+    err.kind = "http"
+    err.retry_after = _M.retry_after(headers, client.now())
+  end
+  return err
+end
+
+-- The entity path a PUT edits ("/contacts/5/edit" -> "/contacts/5"), or nil
+-- when the PUT is not about one entity (a batch).
+local function probe_path(req)
+  if req.method ~= "PUT" or type(req.path) ~= "string" then return nil end
+  return match(req.path, "^(.*/%d+)/edit$")
+end
+
+-- Does the entity a PUT would edit exist? true, false, or nil and an error.
+local function probe(client, req)
+  local path = probe_path(req)
+  if not path then return false end
+  local v, err = _M.call(client, { method = "GET", path = path, retries = 0 })
+  if v ~= nil then return true end
+  if err.status == 404 then return false end
+  return nil, err
+end
+
+-- What the caller learns besides the answer: also kept as api.last_response().
+local function finish(client, status, headers, body, attempts, resent, already_done)
+  local meta = { status = status, headers = headers, body = body, attempts = attempts,
+                 resent = resent or nil, already_done = already_done or nil }
+  client.last = { status = status, headers = headers, attempts = attempts,
+                  resent = meta.resent, already_done = meta.already_done }
+  return meta
+end
+
 --- Send a built request, with auth, retries and rate-limit waits.
+-- What may be sent again, and when, is decided by mautic.outcome; this loop
+-- only carries it out and keeps the counts.
 -- @treturn[1] decoded body (or true for an empty body)
--- @treturn[1] table meta { status, headers, body }
+-- @treturn[1] table meta { status, headers, body, attempts, resent, already_done }
 -- @treturn[2] nil
--- @treturn[2] mautic.error
+-- @treturn[2] mautic.error, with maybe_applied and attempts
 function _M.send(client, req, spec)
-  local attempt = 0
-  local refreshed = false
+  local call = outcome.call_kind(req.method, spec.merges)
   local retries = spec.retries or client.retries
+  local waits = client.rate_limit_retries
+  local failures, limited, attempts = 0, 0, 0
+  local renewed = false
+  local maybe = false      -- an earlier attempt may have been applied
+  local resent = false     -- sent again after an attempt that may have been applied
+  local must_probe = false
   while true do
-    attempt = attempt + 1
+    if must_probe then
+      must_probe = false
+      local exists, perr = probe(client, req)
+      if exists == false then
+        local err = errors.new{
+          kind = "network", method = req.method, url = req.url,
+          message = "the PUT may have reached Mautic and the entity does not exist: not resent, "
+                 .. "since a PUT on a missing id creates a new entity each time",
+        }
+        err.maybe_applied, err.attempts = true, attempts
+        return nil, err
+      end
+      if exists == nil then
+        perr.maybe_applied, perr.attempts = maybe, attempts
+        return nil, perr
+      end
+    end
     if client.auth and not spec.noauth then
       local ok, err = client.auth:authorize(client, req)
       if not ok then
-        if errors.is(err) then return nil, err end
-        return nil, errors.new{ kind = "auth", message = tostring(err), method = req.method, url = req.url }
+        if not errors.is(err) then
+          err = errors.new{ kind = "auth", message = tostring(err), method = req.method, url = req.url }
+        end
+        err.maybe_applied, err.attempts = maybe, attempts
+        return nil, err
       end
     end
 
-    local status, headers, body = client.transport(req)
+    if maybe then resent = true end
+    attempts = attempts + 1
+    local status, headers, body, sent = client.transport(req)
+    local class, err, wait
     if not status then
       local message, kind = headers, body
-      local retry = attempt <= retries and (NOT_SENT[kind] or (IDEMPOTENT[req.method] or spec.idempotent))
-      if not retry or kind == "usage" then
-        return nil, errors.transport(message, kind, req)
-      end
-      client.sleep(backoff(attempt))
+      class = outcome.classify(nil, kind, sent)
+      err = errors.transport(message, kind, req)
     else
       status = tonumber(status)
       client:observe(status, headers)
       if status < 300 then
-        local v, err = decode_answer(status, headers, body, req, spec)
-        if v == nil then return nil, err end
-        return v, { status = status, headers = headers, body = body }
-      end
-
-      local decoded = json.decode(body or "")
-      local wait
-      if status == 429 then
-        wait = _M.retry_after(headers, client.now())
-      end
-
-      if status == 401 and client.auth and client.auth.on_unauthorized and not refreshed and not spec.noauth then
-        -- an expired token: refresh once, then replay
-        refreshed = true
-        local again = client.auth:on_unauthorized(client, status, decoded, req)
-        if not again then
-          local err = errors.from_response(status, decoded, body, req)
-          return nil, err
+        local v, derr = decode_answer(status, headers, body, req, spec)
+        if v ~= nil then
+          return v, finish(client, status, headers, body, attempts, resent)
         end
-        attempt = attempt - 1
-      elseif status == 429 and attempt <= retries and wait and wait <= client.max_retry_wait then
-        -- a 429 was not executed, so any method may wait and go again
-        client.sleep(wait + 0.05)
-      elseif RETRY_STATUS[status] and attempt <= retries and (IDEMPOTENT[req.method] or spec.idempotent) then
-        client.sleep(backoff(attempt))
+        class, err = "garbage", derr
       else
-        if decoded == nil and body and body ~= "" and status >= 400 then
-          local err = errors.decode(status, body, "not JSON", req)
-          err.retry_after = wait
-          return nil, err
+        local decoded = json.decode(body or "")
+        if status == 401 and not renewed and not spec.noauth and client.auth and client.auth.on_unauthorized
+           and client.auth:on_unauthorized(client, status, decoded, req) then
+          -- the token was to blame and there is a fresh one: replay, once
+          renewed = true
+          class = "renew"
+        elseif status == 404 and call == "delete" and maybe then
+          -- an earlier attempt may have deleted it: done, and flagged so
+          return true, finish(client, status, headers, body, attempts, resent, true)
+        else
+          class = outcome.classify(status)
+          err = status_error(client, status, headers, body, decoded, req)
+          wait = err.retry_after
         end
-        local err = errors.from_response(status, decoded, body, req)
-        err.retry_after = wait
-        if status == 429 then err.kind = "http" end
+      end
+    end
+
+    if class ~= "renew" then
+      local action, applied = outcome.decide(class, call)
+      maybe = maybe or applied
+      if action == "probe" and not probe_path(req) then action = "stop" end
+      if (action == "retry" or action == "probe") and failures < retries then
+        failures = failures + 1
+        must_probe = action == "probe"
+        client.sleep(backoff(failures))
+      elseif action == "wait" and limited < waits and wait and wait <= client.max_retry_wait then
+        limited = limited + 1
+        client.sleep(wait + 0.05)
+      else
+        err.maybe_applied = maybe
+        err.attempts = attempts
         return nil, err
       end
     end
@@ -196,7 +306,8 @@ end
 function _M.call(client, spec)
   local req, err = _M.build(client, spec)
   if not req then
-    return nil, errors.new{ kind = "usage", message = err, method = spec.method, url = client.api_url .. spec.path }
+    return nil, errors.new{ kind = "usage", message = err, method = spec.method, url = client.api_url .. spec.path,
+                            maybe_applied = false }
   end
   return _M.send(client, req, spec)
 end

@@ -18,9 +18,10 @@ local http = require "mautic.http"
 local endpoint = require "mautic.endpoint"
 local families = require "mautic.api"
 local auth = require "mautic.auth"
+local redact = require "mautic.redact"
 
-local type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable =
-      type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable
+local type, error, pairs, ipairs, pcall, rawset, tostring, tonumber, setmetatable =
+      type, error, pairs, ipairs, pcall, rawset, tostring, tonumber, setmetatable
 local getenv = os.getenv
 local gsub, find = string.gsub, string.find
 
@@ -92,6 +93,45 @@ local function opt_type(opts, name, want, level)
   return v
 end
 
+local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+local function is_int(v) return finite(v) and v == math.floor(v) end
+
+-- Numeric options: what each must be. Checked when the client is made, so
+-- that `timeout = -1` fails at the caller's line, not at the first request.
+local NUMBERS = {
+  { "timeout", 30, function(v) return finite(v) and v >= 0 end, "a number of seconds >= 0 (0: none)" },
+  { "connect_timeout", 10, function(v) return finite(v) and v >= 0 end, "a number of seconds >= 0 (0: none)" },
+  { "retries", 2, function(v) return is_int(v) and v >= 0 end, "an integer >= 0" },
+  { "rate_limit_retries", 3, function(v) return is_int(v) and v >= 0 end, "an integer >= 0" },
+  { "max_retry_wait", 60, function(v) return finite(v) and v >= 0 end, "a number of seconds >= 0" },
+  { "batch_limit", 200, function(v) return is_int(v) and v >= 1 end, "an integer >= 1" },
+  -- 32 MiB: a page of 200 full contacts is about 1.5 MB
+  { "max_response_bytes", 32 * 1024 * 1024, function(v) return is_int(v) and v >= 1 end, "an integer >= 1" },
+}
+
+local function number_options(opts, client, level)
+  for _, o in ipairs(NUMBERS) do
+    local name, default, ok, want = o[1], o[2], o[3], o[4]
+    local v = opt_type(opts, name, "number", level + 1)
+    if v ~= nil and not ok(v) then
+      error("bad argument #1 to 'new' (" .. name .. " must be " .. want .. ", got " .. tostring(v) .. ")", level + 1)
+    end
+    client[name] = v == nil and default or v
+  end
+end
+
+local function unique_fields(v, level)
+  if v == nil then return { "email" } end
+  local ok = type(v) == "table" and #v > 0
+  for i = 1, ok and #v or 0 do
+    if type(v[i]) ~= "string" or v[i] == "" then ok = false end
+  end
+  if not ok then
+    error("bad argument #1 to 'new' (unique_fields: array of contact field aliases expected)", level + 1)
+  end
+  return v
+end
+
 local function is_loopback(url)
   local host = url:match("^%a+://([^/:]+)") or url:match("^%a+://%[([^%]]+)%]")
   return host == "localhost" or host == "::1" or (host and find(host, "^127%.") ~= nil)
@@ -101,8 +141,10 @@ local warned_plain_basic = false
 
 --- Make a client.
 -- @tparam table opts url (required; may end in "/" or "/api"), auth,
---   timeout (30), connect_timeout (10), retries (2), max_retry_wait (60),
---   batch_limit (200), raise (false), tls = { verify, ca_file }, proxy,
+--   timeout (30), connect_timeout (10), retries (2), rate_limit_retries (3),
+--   max_retry_wait (60), batch_limit (200), max_response_bytes (32 MiB),
+--   unique_fields ({ "email" }: the contact fields Mautic merges creates on),
+--   raise (false), tls = { verify, ca_file }, proxy,
 --   transport (function(req) -> status, headers, body | nil, msg, kind),
 --   sleep (function(seconds)), user_agent
 -- @treturn table the API object: one field per endpoint family, plus
@@ -113,7 +155,13 @@ function _M.new(opts)
   end
   local url = opts.url
   if type(url) ~= "string" or not find(url, "^https?://[^/]") then
-    error("bad argument #1 to 'new' (url: http:// or https:// URL expected, got " .. tostring(url) .. ")", 2)
+    -- a URL may carry a password: quote it only with the credentials masked
+    local shown = type(url) == "string" and string.format("%q", redact.url(url)) or type(url)
+    error("bad argument #1 to 'new' (url: http:// or https:// URL expected, got " .. shown .. ")", 2)
+  end
+  if find(url, "^%a+://[^/?#]*@") then
+    error("bad argument #1 to 'new' (url: credentials in the URL are not used; pass "
+      .. "auth = mautic.auth.basic{...} instead)", 2)
   end
   if find(url, "[%z\1-\32\127]") then
     error("bad argument #1 to 'new' (url contains spaces or control characters)", 2)
@@ -122,9 +170,6 @@ function _M.new(opts)
   url = gsub(url, "/api$", "")
   url = gsub(url, "/+$", "")
 
-  for _, name in pairs{ "timeout", "connect_timeout", "retries", "max_retry_wait", "batch_limit" } do
-    opt_type(opts, name, "number", 2)
-  end
   opt_type(opts, "tls", "table", 2)
   opt_type(opts, "proxy", "string", 2)
   opt_type(opts, "sleep", "function", 2)
@@ -133,19 +178,11 @@ function _M.new(opts)
   if a ~= nil and (type(a) ~= "table" or type(a.authorize) ~= "function") then
     error("bad argument #1 to 'new' (auth: expected mautic.auth.basic{...}, oauth2{...} or oauth1{...})", 2)
   end
-  if opts.batch_limit and opts.batch_limit < 1 then
-    error("bad argument #1 to 'new' (batch_limit must be at least 1)", 2)
-  end
-
   local client = setmetatable({
     base_url = url,
     api_url = url .. "/api",
     auth = a,
-    timeout = opts.timeout or 30,
-    connect_timeout = opts.connect_timeout or 10,
-    retries = opts.retries or 2,
-    max_retry_wait = opts.max_retry_wait or 60,
-    batch_limit = opts.batch_limit or 200,
+    unique_fields = unique_fields(opts.unique_fields, 2),
     raise = opts.raise and true or false,
     tls = opts.tls,
     proxy = opts.proxy,
@@ -154,6 +191,7 @@ function _M.new(opts)
     now = opts.now or core.now,
     auth_body = a and a.body_encoding,
   }, Client)
+  number_options(opts, client, 2)
 
   if opts.transport ~= nil then
     if type(opts.transport) ~= "function" then

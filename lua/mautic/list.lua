@@ -34,10 +34,15 @@ function _M.values_in_order(value, raw, key)
   local out = {}
   local keys = json.keys_in_order(raw, key)
   if keys then
+    -- a key given twice is one member to a JSON decoder: yield it once
+    local taken = {}
     for _, k in ipairs(keys) do
       local v = value[k]
       if v == nil then v = value[tonumber(k)] end
-      if v ~= nil then out[#out + 1] = v end
+      if v ~= nil and not taken[k] then
+        taken[k] = true
+        out[#out + 1] = v
+      end
     end
   end
   if #out == 0 then
@@ -58,13 +63,18 @@ end
 -- @tparam table body the decoded answer
 -- @tparam string raw the raw answer
 -- @tparam string key the list key ("contacts", "lists", ...)
--- @treturn table { total = integer, items = array }
+-- @treturn[1] table { total = integer, items = array }
+-- @treturn[2] nil
+-- @treturn[2] string why the answer is not a list (a total that is not a count)
 function _M.normalize(body, raw, key)
   if type(body) ~= "table" then return { total = 0, items = {} } end
   local items = _M.values_in_order(body[key], raw, key)
-  local total = to_integer(body.total)
-  if total == nil then total = #items end
-  return { total = total, items = items }
+  if body.total == nil then return { total = #items, items = items } end
+  local total = tonumber(body.total)
+  if not total or total ~= total or total < 0 or total == math.huge or total ~= floor(total) then
+    return nil, "the list's total is not a count: " .. tostring(body.total)
+  end
+  return { total = to_integer(total), items = items }
 end
 
 return _M

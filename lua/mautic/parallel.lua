@@ -89,9 +89,13 @@ function _M.run(tasks, opts)
       -- a task yielded for its own reasons: resume it straight away
       return settle(co, index, co_resume(co))
     end
-    local id, add_err, kind = multi:add(req)
+    local ok_add, id, add_err, kind = pcall(multi.add, multi, req)
+    if not ok_add then
+      -- the core refuses what must never be sent (CR/LF in a header): an error value, as in a session
+      return settle(co, index, co_resume(co, nil, tostring(id), "usage", false))
+    end
     if not id then
-      return settle(co, index, co_resume(co, nil, add_err, kind))
+      return settle(co, index, co_resume(co, nil, add_err, kind, false))
     end
     waiting[id] = { co, index }
   end
@@ -121,7 +125,7 @@ function _M.run(tasks, opts)
         waiting[r.id] = nil
         if slot then
           if r.err then
-            settle(slot[1], slot[2], co_resume(slot[1], nil, r.err, r.kind))
+            settle(slot[1], slot[2], co_resume(slot[1], nil, r.err, r.kind, r.sent))
           else
             settle(slot[1], slot[2], co_resume(slot[1], r.status, r.headers, r.body))
           end

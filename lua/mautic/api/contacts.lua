@@ -1,6 +1,10 @@
 --- Contacts (leads): /api/contacts.
 return {
   name = "contacts", path = "/contacts", item = "contact", list = "contacts",
+  -- Mautic merges a create into the contact with the same unique identifier
+  -- (email by default) and answers 200 with its id: such a create is safe
+  -- to send again after an unknown outcome (see mautic.outcome)
+  merge_creates = true,
   verbs = {
     { "add_points", "POST", "/contacts/{id}/points/plus/{delta}", data = "body", types = { delta = "number" },
       doc = "Add points; optional body { eventName =, actionName = }.",

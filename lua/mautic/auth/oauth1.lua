@@ -43,7 +43,10 @@ local function normalize(t, top)
     if not php_empty(v) then
       local name = top or php_string(k)
       if type(v) == "table" then
-        items[#items + 1] = normalize(v, name)
+        -- a table of PHP-empty values only adds nothing: Mautic's server
+        -- drops empty parts before joining (no stray "&")
+        local nested = normalize(v, name)
+        if nested ~= "" then items[#items + 1] = nested end
       else
         items[#items + 1] = enc(name) .. "=" .. enc(php_string(v))
       end

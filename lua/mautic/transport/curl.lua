@@ -15,7 +15,7 @@ local ngx_transport
 if ngx and ngx.socket then ngx_transport = require "mautic.transport.ngx" end
 
 --- A transport function with its own session, and a closer.
--- @treturn function (req) -> status, headers, body | nil, message, kind
+-- @treturn function (req) -> status, headers, body | nil, message, kind, sent
 -- @treturn function close()
 function _M.new()
   local session
@@ -26,9 +26,9 @@ function _M.new()
     -- the core raises on what must never be sent (CR/LF in a header, a body
     -- on GET); such a request comes from data, not from the caller's code,
     -- so it becomes an error value like any other failure
-    local ok, status, headers, body = pcall(session.request, session, req)
-    if not ok then return nil, tostring(status), "usage" end
-    return status, headers, body
+    local ok, status, headers, body, sent = pcall(session.request, session, req)
+    if not ok then return nil, tostring(status), "usage", false end
+    return status, headers, body, sent
   end
   local function close()
     if session then session:close() end

@@ -82,8 +82,28 @@ local function multipart(parts)
   return concat(out), "multipart/form-data; boundary=" .. boundary
 end
 
-local function read_chunked(sock)
-  local out = {}
+local function too_large(max_bytes)
+  return nil, format("the answer is larger than max_bytes (%d bytes): not read further", max_bytes),
+         "too_large", true
+end
+
+-- the body of an answer framed by the closing of the connection
+local function read_to_close(sock, limit)
+  local out, n = {}, 0
+  while true do
+    local data, err = sock:receiveany(65536)
+    if not data then
+      if err == "closed" then return concat(out) end
+      return nil, err
+    end
+    n = n + #data
+    if limit and n > limit then return nil, "too_large" end
+    out[#out + 1] = data
+  end
+end
+
+local function read_chunked(sock, limit)
+  local out, n = {}, 0
   while true do
     local line, err = sock:receive("*l")
     if not line then return nil, err end
@@ -97,6 +117,8 @@ local function read_chunked(sock)
       until line == ""
       return concat(out)
     end
+    n = n + size
+    if limit and n > limit then return nil, "too_large" end
     local chunk
     chunk, err = sock:receive(size)
     if not chunk then return nil, err end
@@ -143,27 +165,33 @@ function _M.request(req)
   sock:settimeouts(connect_ms, timeout_ms, timeout_ms)
   local pool = scheme .. ":" .. host .. ":" .. port
   local ok, err = sock:connect(host, port, { pool = pool })
-  if not ok then return nil, err, classify(err) end
+  if not ok then return nil, err, classify(err), false end
   if scheme == "https" and sock:getreusedtimes() == 0 then
     local verify = not (req.tls and req.tls.verify == false)
     ok, err = sock:sslhandshake(nil, host, verify)
-    if not ok then sock:close() return nil, "TLS: " .. tostring(err), "tls" end
+    if not ok then sock:close() return nil, "TLS: " .. tostring(err), "tls", false end
   end
 
+  -- from here on the request may have reached the server (sent = true):
+  -- nothing here ever sends it twice
   ok, err = sock:send(concat(lines, "\r\n"))
-  if not ok then sock:close() return nil, err, classify(err) end
+  if not ok then sock:close() return nil, err, classify(err), true end
 
   local status_line
   status_line, err = sock:receive("*l")
-  if not status_line then sock:close() return nil, err, classify(err) end
+  if not status_line then sock:close() return nil, err, classify(err), true end
   local status = tonumber(match(status_line, "^HTTP/%d%.%d (%d%d%d)"))
-  if not status then sock:close() return nil, "bad status line", "network" end
+  if not status then sock:close() return nil, "the answer is not HTTP (bad status line)", "network", true end
 
   local headers = setmetatable({}, headers_mt)
+  local max_bytes = req.max_bytes and req.max_bytes > 0 and req.max_bytes or nil
+  local head_bytes = #status_line
   while true do
     local line
     line, err = sock:receive("*l")
-    if not line then sock:close() return nil, err, classify(err) end
+    if not line then sock:close() return nil, err, classify(err), true end
+    head_bytes = head_bytes + #line + 2
+    if max_bytes and head_bytes > max_bytes then sock:close() return too_large(max_bytes) end
     if line == "" then break end
     local name, value = match(line, "^([^:]+):%s*(.-)%s*$")
     if name then
@@ -177,14 +205,19 @@ function _M.request(req)
   if method == "HEAD" or status == 204 or status == 304 or (status >= 100 and status < 200) then
     resp_body = ""
   elseif find(te, "chunked", 1, true) then
-    resp_body, err = read_chunked(sock)
+    resp_body, err = read_chunked(sock, max_bytes and max_bytes - head_bytes)
   elseif headers["content-length"] then
     local n = tonumber(headers["content-length"])
+    if max_bytes and n and n + head_bytes > max_bytes then sock:close() return too_large(max_bytes) end
     if n and n > 0 then resp_body, err = sock:receive(n) end
   else
-    resp_body, err = sock:receive("*a")
+    resp_body, err = read_to_close(sock, max_bytes and max_bytes - head_bytes)
   end
-  if not resp_body then sock:close() return nil, err, classify(err) end
+  if not resp_body then
+    sock:close()
+    if err == "too_large" then return too_large(max_bytes) end
+    return nil, err, classify(err), true
+  end
 
   local framed = headers["content-length"] or find(te, "chunked", 1, true)
   if lower(headers["connection"] or "") == "close" or not framed then
