@@ -41,5 +41,22 @@ describe("the client inside nginx", function()
     local r = run("refused")
     assert.equal("network", r.kind)
     assert.equal("connect", r.reason)
+    assert.is_false(r.maybe_applied)
+  end)
+
+  it("flags a write whose connection dropped as maybe applied, and sends it once", function()
+    fake.fault{ path = "^/api/notes/new$", drop = true, count = 1 }
+    local r = run("dropped")
+    assert.equal("network", r.kind)
+    assert.is_true(r.maybe_applied)
+    local posts = 0
+    for _, e in ipairs(fake.log()) do if e.path == "/api/notes/new" then posts = posts + 1 end end
+    assert.equal(1, posts)
+  end)
+
+  it("stops reading an answer larger than max_response_bytes", function()
+    fake.fault{ path = "^/api/contacts$", status = 200, count = 1,
+                body = '{"total":1,"contacts":["' .. string.rep("x", 5000) .. '"]}' }
+    assert.equal("too_large", run("too_large").kind)
   end)
 end)

@@ -35,8 +35,16 @@ elseif case == "timeout" then
   out = { kind = err.kind }
 elseif case == "refused" then
   local dead = mautic.new{ url = "http://127.0.0.1:9", retries = 0 }
-  local _, err = dead.contacts.list()
-  out = { kind = err.kind, reason = err.reason }
+  local _, err = dead.contacts.create{ email = "refused@ngx.test" }
+  out = { kind = err.kind, reason = err.reason, maybe_applied = err.maybe_applied }
+elseif case == "dropped" then
+  local _, err = api.notes.create{ text = "dropped", lead = 1 }
+  out = { kind = err.kind, maybe_applied = err.maybe_applied }
+elseif case == "too_large" then
+  local small = mautic.new{ url = url, auth = mautic.auth.basic{ username = "admin", password = "mautic" },
+                            timeout = 2, retries = 0, max_response_bytes = 1000 }
+  local _, err = small.contacts.list()
+  out = { kind = err.kind }
 end
 ngx.header["Content-Type"] = "application/json"
 ngx.say(json.encode(out))
