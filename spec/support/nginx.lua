@@ -1,7 +1,9 @@
 --- A throwaway nginx (with its Lua module) on 127.0.0.1, for specs of code
 -- that talks HTTP or runs inside nginx. Each instance lives in its own
 -- temporary directory, binds a random free port, is stopped by pid, and
--- stops itself if the spec process dies (support.watchdog).
+-- stops itself if the spec process dies (support.watchdog). Lua code in
+-- nginx finds lua/ first, then the system's modules, then spec/ (so
+-- spec/support/hostile/*.lua loads as "support.hostile.*").
 --
 --   local srv = require("support.nginx").start(locations [, env])
 --   srv.url, srv.port, srv.error_log(), srv:stop()
@@ -49,7 +51,7 @@ http {
   client_body_buffer_size 64m;
   keepalive_timeout 60s;
   keepalive_requests 10000;
-  lua_package_path "%s/lua/?.lua;%s/lua/?/init.lua;;";
+  lua_package_path "%s/lua/?.lua;%s/lua/?/init.lua;;%s/spec/?.lua;";
   lua_package_cpath "%s/build/luajit/?.so;;";
   server {
     listen 127.0.0.1:%d;
@@ -85,7 +87,7 @@ function _M.start(locations, env)
     local port = math.random(20000, 60999)
     local f = assert(io.open(dir .. "/nginx.conf", "w"))
     f:write(conf_template:format(user, dir, dir, table.concat(env_lines, "\n"), watchdog,
-      dir, dir, dir, dir, dir, root, root, root, port, locations))
+      dir, dir, dir, dir, dir, root, root, root, root, port, locations))
     f:close()
     if sh(("env -u LD_PRELOAD %snginx -q -p %s -c %s/nginx.conf 2>%s/start.err"):format(prefix, dir, dir, dir)) then
       local srv = { url = "http://127.0.0.1:" .. port, port = port, dir = dir }
