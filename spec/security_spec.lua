@@ -127,11 +127,19 @@ describe("what is sent", function()
     assert.matches("/api/files/images/..%2F..%2Fconfig%2Flocal.php/delete", r.raw_path, 1, true)
   end)
 
-  it("turns a header with CR/LF from a hostile server into an error, not a crash", function()
-    local a = fake.client{ auth = mautic.auth.oauth2{ client_id = "c", client_secret = "s",
-      access_token = "tok\r\nX-Evil: 1" } }
+  it("turns a token with CR/LF from a hostile token endpoint into an auth error, not a crash", function()
+    fake.fault{ path = "^/oauth/v2/token$", status = 200, body = '{"access_token":"tok\\r\\nX-Evil: 1"}' }
+    local a = fake.client{ auth = mautic.auth.oauth2{ client_id = "fake-client", client_secret = "fake-secret" } }
     local page, err = a.contacts.list()
     assert.is_nil(page)
-    assert.equal("usage", err.kind)
+    assert.equal("auth", err.kind)
+    assert.matches("/oauth/v2/token", err.message, 1, true)
+    assert.is_nil(fake.last("GET", "^/api/contacts$"))
+  end)
+
+  it("refuses a token with CR/LF given in code, at the caller's line", function()
+    assert.has_error(function()
+      mautic.auth.oauth2{ client_id = "c", client_secret = "s", access_token = "tok\r\nX-Evil: 1" }
+    end)
   end)
 end)

@@ -7,6 +7,7 @@ local json = require "mautic.json"
 local query = require "mautic.query"
 local errors = require "mautic.errors"
 local outcome = require "mautic.outcome"
+local redact = require "mautic.redact"
 
 local type, tostring, tonumber, pcall, pairs, ipairs = type, tostring, tonumber, pcall, pairs, ipairs
 local min, max, random, floor = math.min, math.max, math.random, math.floor
@@ -266,11 +267,26 @@ function _M.send(client, req, spec)
         class, err = "garbage", derr
       else
         local decoded = json.decode(body or "")
-        if status == 401 and not renewed and not spec.noauth and client.auth and client.auth.on_unauthorized
-           and client.auth:on_unauthorized(client, status, decoded, req) then
-          -- the token was to blame and there is a fresh one: replay, once
+        local again, renew_err
+        if status == 401 and not renewed and not spec.noauth and client.auth and client.auth.on_unauthorized then
           renewed = true
+          again, renew_err = client.auth:on_unauthorized(client, status, decoded, req)
+        end
+        if again then
+          -- the token was to blame and there is a fresh one: replay, once
           class = "renew"
+        elseif renew_err then
+          -- the renewal itself failed ("Invalid refresh token"): that is the news
+          if not errors.is(renew_err) then
+            renew_err = errors.new{ kind = "auth", message = tostring(renew_err), method = req.method, url = req.url }
+          end
+          local said = errors.parse_body(decoded).message
+          if said and said ~= "" then
+            renew_err.message = tostring(renew_err.message) .. " (renewing after Mautic's 401: "
+                             .. redact.text(said) .. ")"
+          end
+          renew_err.maybe_applied, renew_err.attempts = maybe, attempts
+          return nil, renew_err
         elseif status == 404 and call == "delete" and maybe then
           -- an earlier attempt may have deleted it: done, and flagged so
           return true, finish(client, status, headers, body, attempts, resent, true)

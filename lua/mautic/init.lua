@@ -275,8 +275,8 @@ function _M.from_env(extra)
     local id, secret = getenv("MAUTIC_CLIENT_ID"), getenv("MAUTIC_CLIENT_SECRET")
     if user and user ~= "" then
       opts.auth = auth.basic{ username = user, password = pass or "" }
-    elseif id and id ~= "" and auth.oauth2 then
-      opts.auth = auth.oauth2{ client_id = id, client_secret = secret or "", grant = "client_credentials" }
+    elseif id and id ~= "" and secret and secret ~= "" then
+      opts.auth = auth.oauth2{ client_id = id, client_secret = secret, grant = "client_credentials" }
     else
       return nil, errors.new{ kind = "usage",
         message = "set MAUTIC_USERNAME and MAUTIC_PASSWORD, or MAUTIC_CLIENT_ID and MAUTIC_CLIENT_SECRET" }

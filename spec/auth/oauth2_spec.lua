@@ -234,4 +234,235 @@ describe("OAuth2", function()
     assert.has_error(function() mautic.auth.oauth2{ grant = "magic" } end)
     assert.has_error(function() mautic.auth.oauth2{ client_id = "x" } end)  -- client_credentials needs the secret
   end)
+
+  describe("empty credentials and tokens that cannot be sent", function()
+    local cases = {
+      { "an empty client_id", { client_id = "", client_secret = SECRET }, "client_id: must not be empty" },
+      { "an empty client_secret", { client_id = CLIENT_ID, client_secret = "" }, "client_secret: must not be empty" },
+      { "an empty access_token", { client_id = CLIENT_ID, client_secret = SECRET, access_token = "" },
+        "access_token: must not be empty" },
+      { "an empty refresh_token", { client_id = CLIENT_ID, client_secret = SECRET, refresh_token = "" },
+        "refresh_token: must not be empty" },
+      { "an access_token holding CR/LF", { client_id = CLIENT_ID, client_secret = SECRET,
+        access_token = "tok\r\nX-Evil: 1" }, "access_token: holds spaces or control characters" },
+      { "a refresh_token without the client credentials to use it", { access_token = "a1", refresh_token = "r1" },
+        "a refresh_token needs client_id and client_secret" },
+      { "a negative margin", { client_id = CLIENT_ID, client_secret = SECRET, margin = -1 }, "margin:" },
+    }
+    for _, case in ipairs(cases) do
+      it("raise at the caller's line for " .. case[1], function()
+        local ok, msg = pcall(function() mautic.auth.oauth2(case[2]) end)
+        assert.is_false(ok)
+        assert.matches("oauth2_spec.lua:%d+: bad argument #1 to 'oauth2' %(", msg)
+        assert.matches(case[3], msg, 1, true)
+      end)
+    end
+  end)
+
+  describe("a token endpoint that answers nonsense", function()
+    local endpoint = fake.url .. "/oauth/v2/token"
+    local JSON, HTML = "application/json", "text/html"
+    local cases = {
+      { "an HTML page with 200", 200, HTML, "<html><body>Please log in</body></html>", "not JSON" },
+      { "an HTML error page with 502", 502, HTML, "<html><body>Bad Gateway</body></html>", "not JSON" },
+      { "an empty 200", 200, JSON, "", "an empty body" },
+      { "a JSON string", 200, JSON, '"ok"', "not a JSON object" },
+      { "200 without an access_token", 200, JSON, '{"token_type":"bearer","expires_in":3600}', "no access_token" },
+      { "an access_token holding CR/LF", 200, JSON, '{"access_token":"tok\\r\\nX-Evil: 1","expires_in":3600}',
+        "an access_token that cannot be sent" },
+      { "an access_token holding a control character", 200, JSON, '{"access_token":"tok\\u0007en"}',
+        "an access_token that cannot be sent" },
+      { "an access_token holding a space", 200, JSON, '{"access_token":"tok en"}', "an access_token that cannot be sent" },
+      { "an empty access_token", 200, JSON, '{"access_token":""}', "an access_token that cannot be sent" },
+      { "an access_token that is a number", 200, JSON, '{"access_token":12345}', "an access_token that cannot be sent" },
+      { "a refresh_token holding LF", 200, JSON, '{"access_token":"tok","refresh_token":"ref\\n1"}',
+        "a refresh_token that cannot be used" },
+      { "an expires_in that is not a number", 200, JSON, '{"access_token":"tok","expires_in":"soon"}',
+        "an expires_in that is not a number" },
+    }
+    for _, case in ipairs(cases) do
+      local name, status, ctype, body, what = case[1], case[2], case[3], case[4], case[5]
+      it("is an auth error naming the token endpoint for " .. name, function()
+        fake.fault{ path = "^/oauth/v2/token$", status = status, content_type = ctype, body = body }
+        local api = client()
+        local ok, page, err = pcall(api.contacts.list)
+        assert.is_true(ok, "raised: " .. tostring(page))
+        assert.is_nil(page)
+        assert.equal("auth", err.kind)
+        assert.equal(status, err.status)
+        assert.matches("token endpoint " .. endpoint .. " answered HTTP " .. status .. ": ", err.message, 1, true)
+        assert.matches(what, err.message, 1, true)
+        assert.equal(endpoint, err.url)
+        -- nothing went to the API with a token that is not one
+        assert.is_nil(fake.last(nil, "^/api/"))
+        assert.equal(1, token_requests())
+      end)
+    end
+
+    it("is an auth error naming the token endpoint when a code is exchanged", function()
+      fake.fault{ path = "^/oauth/v2/token$", status = 200, content_type = HTML, body = "<html></html>" }
+      local ok, tokens, err = pcall(mautic.oauth2.exchange_code, { url = fake.url .. "/api", client_id = CLIENT_ID,
+        client_secret = SECRET, redirect_uri = "http://127.0.0.1:9/cb", code = "code-1" })
+      assert.is_true(ok)
+      assert.is_nil(tokens)
+      assert.equal("auth", err.kind)
+      assert.matches("token endpoint " .. endpoint .. " answered HTTP 200: a body that is not JSON", err.message, 1, true)
+    end)
+
+    it("names the token endpoint in the message of an OAuth error too", function()
+      local _, err = client{ client_secret = "wrong-secret" }.contacts.list()
+      assert.equal("auth", err.kind)
+      assert.equal("token endpoint " .. endpoint .. " answered HTTP 400: The client credentials are invalid",
+                   err.message)
+    end)
+  end)
+
+  describe("a token request that gets no answer", function()
+    local function expired_refresh_client()
+      local t = json.decode(select(3, core.session():request{ method = "POST", url = fake.url .. "/__fake/oauth2/issue",
+        headers = { ["Content-Type"] = "application/json" }, body = '{"refresh":true}' }))
+      return client{ access_token = t.access_token, refresh_token = t.refresh_token, expires_at = core.now() - 1 }
+    end
+
+    it("is resent for client_credentials, up to 2 times", function()
+      fake.fault{ path = "^/oauth/v2/token$", drop = true, count = 2 }
+      assert(client().contacts.list())
+      assert.equal(3, token_requests())
+    end)
+
+    it("fails after 3 sends for client_credentials, as a network error naming the endpoint", function()
+      fake.fault{ path = "^/oauth/v2/token$", drop = true, count = 3 }
+      local page, err = client().contacts.list()
+      assert.is_nil(page)
+      assert.equal("network", err.kind)
+      assert.matches("token endpoint " .. fake.url .. "/oauth/v2/token: ", err.message, 1, true)
+      assert.equal(3, token_requests())
+      assert.is_nil(fake.last(nil, "^/api/"))
+    end)
+
+    it("is resent once for a refresh token", function()
+      local api = expired_refresh_client()
+      fake.clear_log()
+      fake.fault{ path = "^/oauth/v2/token$", drop = true, count = 1 }
+      assert(api.contacts.list())
+      assert.equal(2, token_requests())
+    end)
+
+    it("is resent no more than once for a refresh token", function()
+      local api = expired_refresh_client()
+      fake.clear_log()
+      fake.fault{ path = "^/oauth/v2/token$", drop = true, count = 2 }
+      local page, err = api.contacts.list()
+      assert.is_nil(page)
+      assert.equal("network", err.kind)
+      assert.equal(2, token_requests())
+    end)
+
+    it("is never resent for an authorization code", function()
+      fake.fault{ path = "^/oauth/v2/token$", drop = true, count = 1 }
+      local tokens, err = mautic.oauth2.exchange_code{ url = fake.url, client_id = CLIENT_ID, client_secret = SECRET,
+        redirect_uri = "http://127.0.0.1:9/cb", code = "code-1" }
+      assert.is_nil(tokens)
+      assert.equal("network", err.kind)
+      assert.equal(1, token_requests())
+    end)
+
+    it("follows one decision table", function()
+      local may_resend = require("mautic.auth.oauth2").may_resend
+      --  grant                 failure    sent   resent so far -> resend?
+      local rows = {
+        { "client_credentials", "timeout", nil,   0, true },  { "client_credentials", "network", true, 1, true },
+        { "client_credentials", "garbage", true,  1, true },  { "client_credentials", "network", true, 2, false },
+        { "refresh_token",      "timeout", nil,   0, true },  { "refresh_token",      "network", true, 0, true },
+        { "refresh_token",      "network", true,  1, false }, { "refresh_token",      "connect", false, 1, true },
+        { "refresh_token",      "network", false, 1, true },  { "refresh_token",      "resolve", nil, 2, false },
+        { "authorization_code", "network", true,  0, false }, { "authorization_code", "timeout", nil, 0, false },
+        { "authorization_code", "connect", false, 0, true },  { "authorization_code", "proxy", nil, 0, true },
+        { "client_credentials", "tls",     false, 0, false }, { "client_credentials", "usage", false, 0, false },
+        { "client_credentials", "too_large", true, 0, false },
+      }
+      for _, r in ipairs(rows) do
+        assert.equal(r[5], may_resend(r[1], r[2], r[4], r[3]),
+                     table.concat({ r[1], r[2], tostring(r[3]), r[4] }, " "))
+      end
+    end)
+  end)
+
+  describe("on a 401", function()
+    local function bare_client()
+      local send = require("mautic.transport.curl").new()
+      return { transport = send, base_url = fake.url, now = core.now, sleep = core.sleep, timeout = 10 }
+    end
+    local rejected = { errors = { { code = 401, type = "invalid_grant", message = "The access token provided has expired." } } }
+
+    local function handler(opts)
+      local t = json.decode(select(3, core.session():request{ method = "POST", url = fake.url .. "/__fake/oauth2/issue",
+        headers = { ["Content-Type"] = "application/json" }, body = '{"refresh":false}' }))
+      local o = { client_id = CLIENT_ID, client_secret = SECRET, grant = "client_credentials", access_token = t.access_token }
+      for k, v in pairs(opts or {}) do o[k] = v end
+      return mautic.auth.oauth2(o), t.access_token
+    end
+
+    it("replays without renewing when the rejected token is no longer the current one", function()
+      local auth = handler()
+      local req = { url = fake.url .. "/api/contacts", headers = { Authorization = "Bearer an-older-token" } }
+      assert.is_true(auth:on_unauthorized(bare_client(), 401, rejected, req))
+      assert.equal(0, token_requests())
+    end)
+
+    it("renews once when the rejected token is the current one, and not again for the same token", function()
+      local auth, current = handler()
+      local c = bare_client()
+      local req = { url = fake.url .. "/api/contacts", headers = { Authorization = "Bearer " .. current } }
+      assert.is_true(auth:on_unauthorized(c, 401, rejected, req))
+      assert.equal(1, token_requests())
+      assert.not_equal(current, auth:tokens().access_token)
+      -- a second request that carried the same token is rejected later: the token was replaced already
+      local later = { url = req.url, headers = { Authorization = "Bearer " .. current } }
+      assert.is_true(auth:on_unauthorized(c, 401, rejected, later))
+      assert.equal(1, token_requests())
+    end)
+
+    it("reads the rejected token from the query with token_in_query", function()
+      local auth, current = handler{ token_in_query = true }
+      local c = bare_client()
+      local req = { url = fake.url .. "/api/contacts?limit=1&access_token=" .. core.pct_encode(current), headers = {} }
+      assert.is_true(auth:on_unauthorized(c, 401, rejected, req))
+      assert.is_true(auth:on_unauthorized(c, 401, rejected, req))
+      assert.equal(1, token_requests())
+    end)
+
+    it("gives up, with the renewal's error, when renewing fails", function()
+      local auth, current = handler()
+      fake.fault{ path = "^/oauth/v2/token$", status = 200, content_type = "text/html", body = "<html></html>" }
+      local again, err = auth:on_unauthorized(bare_client(), 401, rejected,
+        { url = fake.url .. "/api/contacts", headers = { Authorization = "Bearer " .. current } })
+      assert.is_false(again)
+      assert.equal("auth", err.kind)
+      assert.matches("token endpoint", err.message, 1, true)
+    end)
+  end)
+
+  describe("seeding a store", function()
+    local dir
+    before_each(function()
+      dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -m 700 " .. dir))
+    end)
+    after_each(function() os.execute("rm -rf " .. dir) end)
+
+    it("leaves newer tokens in the store alone and uses them", function()
+      local t = json.decode(select(3, core.session():request{ method = "POST", url = fake.url .. "/__fake/oauth2/issue",
+        headers = { ["Content-Type"] = "application/json" }, body = '{"refresh":true}' }))
+      local store = mautic.auth.store.file(dir .. "/tokens.json")
+      store:set{ access_token = t.access_token, refresh_token = t.refresh_token, expires_at = core.now() + 3600 }
+      local api = client{ access_token = "stale-access", refresh_token = "stale-refresh",
+                          expires_at = core.now() + 60, store = store }
+      assert(api.contacts.list())
+      assert.equal(t.refresh_token, store:get().refresh_token)
+      assert.equal("bearer", fake.last("GET", "^/api/contacts$").auth)
+      assert.equal(0, token_requests())
+    end)
+  end)
 end)

@@ -98,6 +98,146 @@ describe("token stores", function()
   end)
 end)
 
+describe("seeding a token store", function()
+  local T = 1700000000
+  local stored = { access_token = "a2", refresh_token = "r2", expires_at = T + 3600 }
+
+  describe("newer", function()
+    local rows = {
+      -- given                                                       held    -> given wins?
+      { "an empty store", { access_token = "a1", refresh_token = "r1" }, nil, true },
+      { "a store holding nothing", { access_token = "a1" }, {}, true },
+      { "the same tokens", { access_token = "a2", refresh_token = "r2", expires_at = T + 3600 }, stored, false },
+      { "older tokens", { access_token = "a1", refresh_token = "r1", expires_at = T }, stored, false },
+      { "tokens without a time stamp", { access_token = "a1", refresh_token = "r1" }, stored, false },
+      { "a store without a time stamp", { access_token = "a1", refresh_token = "r1", expires_at = T + 7200 },
+        { access_token = "a2", refresh_token = "r2" }, false },
+      { "tokens of the same age", { access_token = "a1", refresh_token = "r1", expires_at = T + 3600 }, stored, false },
+      { "newer tokens", { access_token = "a3", refresh_token = "r3", expires_at = T + 7200 }, stored, true },
+    }
+    for _, r in ipairs(rows) do
+      it((r[4] and "lets the given tokens win over " or "lets the store win over ") .. r[1], function()
+        assert.equal(r[4], store.newer(r[2], r[3]))
+      end)
+    end
+  end)
+
+  describe("seed", function()
+    local dir
+    before_each(function()
+      dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -p " .. dir))
+    end)
+    after_each(function() os.execute("rm -rf " .. dir) end)
+
+    for _, kind in ipairs{ "memory", "file" } do
+      local function new_store()
+        if kind == "memory" then return store.memory() end
+        return store.file(dir .. "/tokens.json")
+      end
+
+      it("fills an empty " .. kind .. " store", function()
+        local s = new_store()
+        assert.is_true(store.seed(s, { access_token = "a1", refresh_token = "r1", expires_at = T }))
+        assert.same({ access_token = "a1", refresh_token = "r1", expires_at = T }, s:get())
+      end)
+
+      it("does not overwrite newer tokens in a " .. kind .. " store", function()
+        local s = new_store()
+        s:set(stored)
+        assert.is_false(store.seed(s, { access_token = "a1", refresh_token = "r1", expires_at = T }))
+        assert.is_false(store.seed(s, { access_token = "a1", refresh_token = "r1" }))
+        assert.same(stored, s:get())
+      end)
+
+      it("replaces older tokens in a " .. kind .. " store with newer ones", function()
+        local s = new_store()
+        s:set(stored)
+        assert.is_true(store.seed(s, { access_token = "a3", refresh_token = "r3", expires_at = T + 7200 }))
+        assert.equal("r3", s:get().refresh_token)
+      end)
+    end
+
+    it("is what an OAuth2 handler does with the tokens it is given", function()
+      local s = store.file(dir .. "/tokens.json")
+      s:set(stored)
+      require("mautic").auth.oauth2{ client_id = "c", client_secret = "s", access_token = "a1",
+                                     refresh_token = "r1", expires_at = T, store = s }
+      assert.same(stored, s:get())
+      require("mautic").auth.oauth2{ client_id = "c", client_secret = "s", access_token = "a4",
+                                     refresh_token = "r4", expires_at = T + 9000, store = s }
+      assert.equal("r4", s:get().refresh_token)
+    end)
+  end)
+end)
+
+describe("a store's lock within one process", function()
+  -- a tiny scheduler: each sleep yields, and the tasks take turns
+  local function run(tasks)
+    local cos = {}
+    for i, fn in ipairs(tasks) do cos[i] = coroutine.create(fn) end
+    local alive = #cos
+    for _ = 1, 10000 do
+      if alive == 0 then break end
+      alive = 0
+      for _, co in ipairs(cos) do
+        if coroutine.status(co) == "suspended" then
+          assert(coroutine.resume(co))
+          if coroutine.status(co) ~= "dead" then alive = alive + 1 end
+        end
+      end
+    end
+    assert.equal(0, alive)
+  end
+  local sleep = function() coroutine.yield() end
+
+  local dir
+  before_each(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+  end)
+  after_each(function() os.execute("rm -rf " .. dir) end)
+
+  for _, kind in ipairs{ "memory", "file" } do
+    it("lets one coroutine at a time in, for a " .. kind .. " store", function()
+      local trace = {}
+      local function task(name, s)
+        return function()
+          s:lock(function()
+            trace[#trace + 1] = name .. " in"
+            for _ = 1, 3 do sleep() end       -- hold the lock across yields
+            trace[#trace + 1] = name .. " out"
+          end, sleep)
+        end
+      end
+      -- two store objects on the same file share the lock, as two clients of one process would
+      local a = kind == "memory" and store.memory() or store.file(dir .. "/t.json")
+      local b = kind == "memory" and a or store.file(dir .. "/t.json")
+      run{ task("A", a), task("B", b), task("C", a) }
+      assert.same({ "A in", "A out", "B in", "B out", "C in", "C out" }, trace)
+    end)
+  end
+
+  it("can be taken again by the coroutine holding it", function()
+    local s1, s2 = store.file(dir .. "/t.json"), store.file(dir .. "/t.json")
+    assert.equal(3, s1:lock(function() return s2:lock(function() return s1:lock(function() return 3 end) end) end))
+  end)
+
+  if coroutine.close then   -- Lua 5.4: a coroutine can be ended while suspended
+    it("is taken over from a holder that ended without letting go", function()
+      local s = store.memory()
+      local holder = coroutine.create(function() s:lock(function() coroutine.yield() end, sleep) end)
+      assert(coroutine.resume(holder))       -- holds the lock, suspended inside it
+      coroutine.close(holder)                -- ended there, as an aborted nginx request is
+      local took = false
+      run{ function() s:lock(function() took = true end, sleep) end }
+      assert.is_true(took)
+    end)
+  end
+end)
+
 describe("core.listen", function()
   it("accepts one request on 127.0.0.1 and answers it", function()
     local l = assert(core.listen(0))

@@ -3,20 +3,25 @@
 --   mautic.auth.oauth2{ client_id =, client_secret =, grant = "client_credentials" }
 --   mautic.auth.oauth2{ client_id =, client_secret =, access_token =, refresh_token =,
 --                       expires_at =, on_token = function(tokens) ... end, store = store }
--- Tokens are refreshed before they expire (with a margin) and once after a
--- 401 that says the token is invalid or expired, then the request is
--- replayed. One refresh runs at a time per handler even with many
--- requests in flight; the others wait for its result.
+-- Tokens are refreshed before they expire (with a margin of at most half
+-- their lifetime) and after a 401 that says the token is invalid or
+-- expired, then the request is replayed. One renewal per expiry: the tasks
+-- of a process and the processes sharing a store renew under the store's
+-- lock, and only when the token they hold is still the store's (see "The
+-- auth handler" below). Answers of the token endpoint are checked before
+-- their tokens are stored or sent.
 local core = require "mautic.core"
 local json = require "mautic.json"
 local query = require "mautic.query"
 local errors = require "mautic.errors"
 local redact = require "mautic.redact"
 local stores = require "mautic.auth.store"
+local outcome = require "mautic.outcome"
 
 local type, ipairs, error, tostring, tonumber, setmetatable, pcall =
       type, ipairs, error, tostring, tonumber, setmetatable, pcall
-local gsub, format = string.gsub, string.format
+local gsub, format, find, match, sub = string.gsub, string.format, string.find, string.match, string.sub
+local min = math.min
 
 local _M = { _VERSION = "0.1.0" }
 
@@ -27,37 +32,154 @@ local function site(url)
   return (gsub(url, "/api$", ""))
 end
 
--- POST the token endpoint; Mautic 5 answers errors in its errors envelope,
--- older servers in OAuth's {"error":...,"error_description":...}.
-local function token_request(transport, url, form, opts)
-  local endpoint = site(url) .. "/oauth/v2/token"
-  local req = {
-    method = "POST", url = endpoint,
-    headers = { ["Content-Type"] = "application/x-www-form-urlencoded", Accept = "application/json" },
-    body = query.encode(form),
-    timeout = opts.timeout or 30, connect_timeout = opts.connect_timeout or 10, tls = opts.tls,
+-- The token endpoint as messages name it: without any user:password@.
+local function shown(endpoint)
+  return (gsub(endpoint, "^(%a[%w+.-]*://)[^/?#@]*@", "%1"))
+end
+
+-- Can this token go into an Authorization header or a query? RFC 6750's
+-- b64token is narrower; any visible ASCII is safe to send, while a space,
+-- a control character (CR/LF would split the header) or a byte above 126
+-- is not. Checked before a token is stored or sent.
+local MAX_TOKEN = 4096
+local function sendable(token)
+  return type(token) == "string" and #token > 0 and #token <= MAX_TOKEN and not find(token, "[^\33-\126]")
+end
+_M.sendable = sendable
+
+-- Resending a token request --------------------------------------------------
+-- The one place that decides whether a token request that got no answer
+-- goes out again. mautic.outcome puts the failure in a class (from the
+-- transport's kind and its word on whether the request was sent); the
+-- grant then says how often a request of that class may be resent:
+--  * unsent (refused connection, DNS, proxy): the server never saw it, so
+--    any grant may go again.
+--  * an unknown outcome (dropped after sending, timeout, an answer that is
+--    not HTTP):
+--    - client_credentials: asking again only issues another token; nothing
+--      the next request depends on was spent. Always safe.
+--    - refresh_token: once. Either the server never saw it (the resend
+--      works) or it rotated the token (the resend gets invalid_grant, no
+--      worse than not resending).
+--    - authorization_code: never. RFC 6749 4.1.2 lets a server revoke every
+--      token issued from a code that is used twice.
+--  * anything else (TLS, usage, an answer too large): resending cannot help.
+-- At most MAX_RESENDS resends in all.
+local MAX_RESENDS = 2
+local UNKNOWN = { dropped = true, timeout = true, garbage = true }
+local RESENDS_AFTER_UNKNOWN = { client_credentials = MAX_RESENDS, refresh_token = 1, authorization_code = 0 }
+
+--- May a token request that failed below HTTP be sent again?
+-- @tparam string grant the request's grant_type
+-- @tparam string failure_kind the transport's failure kind
+-- @tparam number resent how often it was resent already
+-- @tparam[opt] boolean sent the transport's word on whether it went out (nil: cannot tell)
+-- @treturn boolean
+local function may_resend(grant, failure_kind, resent, sent)
+  if resent >= MAX_RESENDS then return false end
+  local class = outcome.classify(nil, failure_kind, sent)
+  if class == "unsent" then return true end
+  if not UNKNOWN[class] then return false end
+  return resent < (RESENDS_AFTER_UNKNOWN[grant] or 0)
+end
+_M.may_resend = may_resend
+
+-- Reading the token endpoint's answer ----------------------------------------
+
+-- An answer that holds no usable tokens: kind "auth", naming the endpoint.
+local function bad_answer(req, status, raw, what, info)
+  info = info or {}
+  return errors.new{
+    kind = "auth", status = status, code = info.code or status, type = info.type,
+    details = info.details, errors = info.errors,
+    message = format("token endpoint %s answered HTTP %d: %s", shown(req.url), status, what),
+    method = req.method, url = req.url, body = raw,
   }
-  local status, headers, body = transport(req)
-  if not status then return nil, errors.transport(headers, body, req) end
-  local decoded = json.decode(body or "")
-  if status >= 400 or type(decoded) ~= "table" or type(decoded.access_token) ~= "string" then
-    local err
-    if decoded == nil and status < 400 then
-      err = errors.decode(status, body, "not a token answer", req)
-    else
-      err = errors.from_response(status, decoded, body, req)
+end
+
+-- What a body that holds no JSON looks like, for the message.
+local function not_json(body)
+  if body == nil or body == "" then return "an empty body" end
+  return format("a body that is not JSON (starts %q)", (gsub(sub(body, 1, 40), "%c", " ")))
+end
+
+-- The tokens in a decoded 2xx answer, or nil and what is wrong with it.
+local function tokens_of(decoded, now)
+  if type(decoded) ~= "table" then return nil, "not a JSON object" end
+  if decoded.access_token == nil then return nil, "no access_token in the answer" end
+  if not sendable(decoded.access_token) then
+    return nil, "an access_token that cannot be sent (empty, too long, or holding spaces or control characters)"
+  end
+  if decoded.refresh_token ~= nil and not sendable(decoded.refresh_token) then
+    return nil, "a refresh_token that cannot be used (empty, too long, or holding spaces or control characters)"
+  end
+  local expires_in = decoded.expires_in
+  if expires_in ~= nil then
+    expires_in = tonumber(expires_in)
+    if not expires_in or expires_in < 0 or expires_in ~= expires_in then
+      return nil, "an expires_in that is not a number of seconds"
     end
-    err.kind = "auth"
-    return nil, err
   end
   local tokens = {
     access_token = decoded.access_token,
     refresh_token = decoded.refresh_token,
-    token_type = decoded.token_type,
-    scope = decoded.scope,
-    expires_in = tonumber(decoded.expires_in),
+    token_type = type(decoded.token_type) == "string" and decoded.token_type or nil,
+    scope = type(decoded.scope) == "string" and decoded.scope or nil,
+    expires_in = expires_in,          -- the lifetime, kept for the refresh margin
+    obtained_at = now,
   }
-  if tokens.expires_in then tokens.expires_at = (opts.now or core.now)() + tokens.expires_in end
+  if expires_in then tokens.expires_at = now + expires_in end
+  return tokens
+end
+
+local function read_answer(req, status, body, now)
+  local decoded = json.decode(body or "")
+  if status >= 300 then
+    if type(decoded) == "table" then
+      -- Mautic 5: {"errors":[...]}; older servers: {"error":...,"error_description":...}
+      local info = errors.parse_body(decoded)
+      return nil, bad_answer(req, status, body, info.message or "an error", info)
+    end
+    return nil, bad_answer(req, status, body, not_json(body))
+  end
+  if decoded == nil then return nil, bad_answer(req, status, body, not_json(body)) end
+  return tokens_of(decoded, now)
+end
+
+--- POST the token endpoint (resending per the rules above).
+-- @tparam function transport
+-- @tparam string url the site or API URL
+-- @tparam table form the grant's parameters
+-- @tparam table opts timeout, connect_timeout, tls, now, sleep
+-- @treturn[1] table tokens { access_token, refresh_token, expires_in, expires_at, obtained_at, ... }
+-- @treturn[2] nil
+-- @treturn[2] mautic.error kind "auth" for any answer without usable tokens, naming the endpoint;
+--   the transport's kind when no answer came
+local function token_request(transport, url, form, opts)
+  local req = {
+    method = "POST", url = site(url) .. "/oauth/v2/token",
+    headers = { ["Content-Type"] = "application/x-www-form-urlencoded", Accept = "application/json" },
+    body = query.encode(form),
+    timeout = opts.timeout or 30, connect_timeout = opts.connect_timeout or 10, tls = opts.tls,
+  }
+  local clock = opts.now or core.now
+  local resent = 0
+  local status, headers, body, sent, sent_at
+  while true do
+    sent_at = clock()     -- the lifetime counts from the asking: never later than the server's
+    status, headers, body, sent = transport(req)
+    if status or not may_resend(form.grant_type, body, resent, sent) then break end
+    resent = resent + 1
+    if opts.sleep then opts.sleep(0.05 * resent) end
+  end
+  if not status then
+    return nil, errors.transport("token endpoint " .. shown(req.url) .. ": " .. tostring(headers), body, req)
+  end
+  local tokens, why = read_answer(req, tonumber(status) or 0, body, sent_at)
+  if not tokens then
+    if errors.is(why) then return nil, why end
+    return nil, bad_answer(req, tonumber(status) or 0, body, why)
+  end
   redact.remember(tokens.access_token)
   redact.remember(tokens.refresh_token)
   return tokens
@@ -167,50 +289,83 @@ function _M.local_callback(o)
 end
 
 -- The auth handler ---------------------------------------------------------
+--
+-- One renewal per expiry. The tokens live in the store, which several
+-- tasks of this process and several processes may share. A renewal is
+-- decided and done under the store's lock (a mutex between the coroutines
+-- of this process, plus the file lock between processes), and only when
+-- the token the caller holds is still the one in the store: a caller whose
+-- token was replaced meanwhile (by another task, or another process) just
+-- sends the new one. A 401 thus renews only if the token it rejected is
+-- the current one.
 
 local OAuth2 = { kind = "oauth2" }
 OAuth2.__index = OAuth2
 OAuth2.__tostring = function() return "mautic.auth.oauth2(<redacted>)" end
 
+-- level 4: bad_option <- check_options <- new <- the caller's line
+local function bad_option(msg)
+  error("bad argument #1 to 'oauth2' (" .. msg .. ")", 4)
+end
+
+local function check_options(opts)
+  for _, name in ipairs{ "client_id", "client_secret", "access_token", "refresh_token", "grant" } do
+    local v = opts[name]
+    if v ~= nil and type(v) ~= "string" then bad_option(name .. ": string expected, got " .. type(v)) end
+    if v == "" then bad_option(name .. ": must not be empty") end
+  end
+  for _, name in ipairs{ "access_token", "refresh_token" } do
+    if opts[name] ~= nil and not sendable(opts[name]) then
+      bad_option(name .. ": holds spaces or control characters, or is too long, to be sent")
+    end
+  end
+  if opts.grant and not GRANTS[opts.grant] then
+    bad_option("grant: client_credentials, authorization_code or refresh_token expected")
+  end
+  if opts.on_token ~= nil and type(opts.on_token) ~= "function" then bad_option("on_token: function expected") end
+  if opts.expires_at ~= nil and type(opts.expires_at) ~= "number" then bad_option("expires_at: number expected") end
+  if opts.margin ~= nil and (type(opts.margin) ~= "number" or opts.margin < 0 or opts.margin ~= opts.margin) then
+    bad_option("margin: number of seconds >= 0 expected")
+  end
+  local s = opts.store
+  if s ~= nil and (type(s) ~= "table" or type(s.get) ~= "function" or type(s.set) ~= "function"
+                   or type(s.lock) ~= "function") then
+    bad_option("store: table with get, set and lock expected")
+  end
+end
+
 --- Make an OAuth2 auth handler.
+-- Tokens given here seed the store, unless it already holds newer ones
+-- (see `mautic.auth.store.newer`: when in doubt, the store wins).
 -- @tparam table opts client_id, client_secret, grant ("client_credentials",
 --   "authorization_code" or "refresh_token"; default: client_credentials
 --   when no tokens are given), access_token, refresh_token, expires_at
 --   (epoch seconds), on_token(tokens), store (see mautic.auth.store),
---   margin (seconds before expiry to refresh, 60), token_in_query (send
---   access_token as a query parameter, for servers that drop the header)
+--   margin (seconds before expiry to refresh, 60; never more than half the
+--   token's lifetime), token_in_query (send access_token as a query
+--   parameter, for servers that drop the header)
+-- @treturn table the handler
 function _M.new(opts)
   if type(opts) ~= "table" then
     error("bad argument #1 to 'oauth2' (table expected, got " .. type(opts) .. ")", 2)
   end
-  for _, name in ipairs{ "client_id", "client_secret", "access_token", "refresh_token", "grant" } do
-    if opts[name] ~= nil and type(opts[name]) ~= "string" then
-      error("bad argument #1 to 'oauth2' (" .. name .. ": string expected, got " .. type(opts[name]) .. ")", 2)
-    end
-  end
-  if opts.grant and not GRANTS[opts.grant] then
-    error("bad argument #1 to 'oauth2' (grant: client_credentials, authorization_code or refresh_token expected)", 2)
-  end
-  if opts.on_token ~= nil and type(opts.on_token) ~= "function" then
-    error("bad argument #1 to 'oauth2' (on_token: function expected)", 2)
-  end
-  if opts.expires_at ~= nil and type(opts.expires_at) ~= "number" then
-    error("bad argument #1 to 'oauth2' (expires_at: number expected)", 2)
-  end
+  check_options(opts)
   local grant = opts.grant or ((opts.access_token or opts.refresh_token) and "refresh_token" or "client_credentials")
   if grant == "client_credentials" and (not opts.client_id or not opts.client_secret) then
     error("bad argument #1 to 'oauth2' (client_credentials needs client_id and client_secret)", 2)
   end
-  local store = opts.store or stores.memory()
-  if type(store) ~= "table" or type(store.get) ~= "function" or type(store.set) ~= "function" then
-    error("bad argument #1 to 'oauth2' (store: table with get, set and lock expected)", 2)
-  end
-  if opts.access_token or opts.refresh_token then
-    store:set{ access_token = opts.access_token, refresh_token = opts.refresh_token, expires_at = opts.expires_at }
+  if opts.refresh_token and (not opts.client_id or not opts.client_secret) then
+    error("bad argument #1 to 'oauth2' (a refresh_token needs client_id and client_secret to be used)", 2)
   end
   redact.remember(opts.client_secret)
   redact.remember(opts.access_token)
   redact.remember(opts.refresh_token)
+  local store = opts.store or stores.memory()
+  if opts.access_token or opts.refresh_token then
+    local ok, err = pcall(stores.seed, store,
+      { access_token = opts.access_token, refresh_token = opts.refresh_token, expires_at = opts.expires_at })
+    if not ok then error("mautic.auth.oauth2: cannot seed the token store: " .. tostring(err), 2) end
+  end
   local secret = opts.client_secret
   return setmetatable({
     client_id = opts.client_id,
@@ -220,7 +375,6 @@ function _M.new(opts)
     margin = opts.margin or 60,
     token_in_query = opts.token_in_query and true or false,
     secret = function() return secret end,
-    refreshing = false,
   }, OAuth2)
 end
 
@@ -229,23 +383,42 @@ function OAuth2:tokens()
   return self.store:get() or {}
 end
 
--- Get new tokens: refresh when we hold a refresh token, else (client
--- credentials) ask again. Returns true or nil, err.
-function OAuth2:renew(client)
-  local current = self:tokens()
-  local form
+--- Seconds before expiry at which tokens are renewed: the margin, but
+-- never more than half the lifetime, or a token that lives less than the
+-- margin would be renewed on every call.
+function OAuth2:margin_for(t)
+  local life = tonumber(t.expires_in)
+  if life and life >= 0 then return min(self.margin, life / 2) end
+  return self.margin
+end
+
+function OAuth2:expired(client, t)
+  t = t or self:tokens()
+  if not sendable(t.access_token) then return true end
+  return type(t.expires_at) == "number" and t.expires_at - self:margin_for(t) <= client.now()
+end
+
+-- The form that gets new tokens from `current`, or nil and why there is none.
+function OAuth2:renewal_form(current)
   if current.refresh_token then
-    form = { grant_type = "refresh_token", refresh_token = current.refresh_token,
+    return { grant_type = "refresh_token", refresh_token = current.refresh_token,
              client_id = self.client_id, client_secret = self.secret() }
   elseif self.grant == "client_credentials" then
-    form = { grant_type = "client_credentials", client_id = self.client_id, client_secret = self.secret() }
-  else
-    return nil, errors.new{ kind = "auth", message = "the access token expired and there is no refresh token" }
+    return { grant_type = "client_credentials", client_id = self.client_id, client_secret = self.secret() }
+  elseif current.access_token then
+    return nil, "the access token expired and there is no refresh token"
   end
+  return nil, "there is no access token and no refresh token to get one"
+end
+
+-- Get new tokens and store them. Runs under the lock. Returns true or nil, err.
+function OAuth2:renew(client, current)
+  local form, why = self:renewal_form(current)
+  if not form then return nil, errors.new{ kind = "auth", message = why } end
   local tokens, err = token_request(client.transport, client.base_url, form, client)
   if not tokens then return nil, err end
   if not tokens.refresh_token and form.grant_type == "refresh_token" then
-    tokens.refresh_token = current.refresh_token
+    tokens.refresh_token = current.refresh_token    -- a server that does not rotate
   end
   self.store:set(tokens)
   if self.on_token then
@@ -257,52 +430,48 @@ function OAuth2:renew(client)
   return true
 end
 
--- Renew under the lock: a request that finds a renewal under way waits for
--- it and uses its result instead of starting another.
-function OAuth2:renew_once(client, stale_token)
-  if self.refreshing then
-    local waited = 0
-    while self.refreshing and waited < 60 do
-      client.sleep(0.01)
-      waited = waited + 0.01
-    end
-    if self:tokens().access_token ~= stale_token then return true end
+--- Renew the tokens unless that is done already: `held` is the access
+-- token the caller has (found expired, or rejected with a 401; nil when it
+-- had none). Under the lock, the store is read again: a different token
+-- that is not expired was put there by another task or process, and is
+-- used as it is. Returns true or nil, err (never raises: a store that
+-- cannot be read, locked or written is an auth error).
+function OAuth2:renew_unless_done(client, held)
+  local store = self.store
+  local function decide()
+    local current = self:tokens()
+    if current.access_token ~= held and not self:expired(client, current) then return true end
+    return self:renew(client, current)
   end
-  self.refreshing = true
-  local ok, a, b = pcall(function()
-    return self.store:lock(function()
-      -- another process may have renewed while we waited for the lock
-      local now_tokens = self:tokens()
-      if now_tokens.access_token and now_tokens.access_token ~= stale_token
-         and not self:expired(client, now_tokens) then
-        return true
-      end
-      return self:renew(client)
-    end)
-  end)
-  self.refreshing = false
-  if not ok then error(a, 0) end
+  -- the mutex keyed by the store covers stores of the user's own whose
+  -- lock knows nothing of coroutines; the built-in stores take it again
+  local ok, a, b = pcall(stores.exclusive, store, function()
+    return store:lock(decide, client.sleep)
+  end, client.sleep)
+  if not ok then return nil, errors.new{ kind = "auth", message = "token store: " .. tostring(a) } end
   return a, b
 end
 
-function OAuth2:expired(client, t)
-  t = t or self:tokens()
-  if not t.access_token then return true end
-  return t.expires_at ~= nil and t.expires_at - self.margin <= client.now()
-end
-
+--- Put the current access token in the request, renewing it first when it
+-- has expired (or is about to).
+-- @treturn[1] true
+-- @treturn[2] nil
+-- @treturn[2] mautic.error kind "auth" (or the transport's kind)
 function OAuth2:authorize(client, req)
   local t = self:tokens()
   if self:expired(client, t) then
-    local ok, err = self:renew_once(client, t.access_token)
+    local ok, err = self:renew_unless_done(client, t.access_token)
     if not ok then return nil, err end
     t = self:tokens()
+    if not sendable(t.access_token) then
+      return nil, errors.new{ kind = "auth", message = "the token store holds no access token that can be sent" }
+    end
   end
   if self.token_in_query then
     -- a replayed request already carries the old token: replace it
     req.url = gsub(req.url, "([?&])access_token=[^&]*&?", "%1")
     req.url = gsub(req.url, "[?&]$", "")
-    local sep = req.url:find("?", 1, true) and "&" or "?"
+    local sep = find(req.url, "?", 1, true) and "&" or "?"
     req.url = req.url .. sep .. "access_token=" .. core.pct_encode(t.access_token)
     req.headers["Authorization"] = nil
   else
@@ -311,13 +480,36 @@ function OAuth2:authorize(client, req)
   return true
 end
 
--- Called by the client on a 401: renew once when the token is to blame.
-function OAuth2:on_unauthorized(client, _, decoded)
-  local info = errors.parse_body(decoded)
-  local kind = info.type
+-- The access token a request carried (header, or query with token_in_query).
+local function token_sent(req)
+  local h = req.headers and req.headers["Authorization"]
+  if type(h) == "string" then
+    local token = match(h, "^Bearer (.+)$")
+    if token then return token end
+  end
+  local q = type(req.url) == "string" and match(req.url, "[?&]access_token=([^&#]*)")
+  return q and core.pct_decode(q) or nil
+end
+
+--- Called by the client on a 401: true to replay the request.
+-- Renews only when the token the server rejected (the one in `req`) is
+-- still the current one; when another task or process has replaced it
+-- already, the request is just replayed with the new one.
+-- @treturn[1] boolean
+-- @treturn[2] false
+-- @treturn[2] mautic.error why renewing failed
+function OAuth2:on_unauthorized(client, _, decoded, req)
+  local kind = errors.parse_body(decoded).type
   if kind ~= "invalid_grant" and kind ~= "invalid_token" and kind ~= nil then return false end
-  local stale = self:tokens().access_token
-  return self:renew_once(client, stale) and true or false
+  local current = self:tokens()
+  local rejected
+  if type(req) == "table" then rejected = token_sent(req) else rejected = current.access_token end
+  if rejected ~= current.access_token and sendable(current.access_token) then
+    return true      -- replaced meanwhile: no need for the lock
+  end
+  local ok, err = self:renew_unless_done(client, rejected)
+  if not ok then return false, err end
+  return true
 end
 
 return _M

@@ -1,31 +1,113 @@
 --- Token stores: where OAuth2 tokens live between requests and runs.
 -- A store is any table with
---   store:get()        -> tokens table or nil
---   store:set(tokens)  -- persist a new token set
---   store:lock(fn)     -- run fn while holding the store's lock; returns fn's results
+--   store:get()              -> tokens table or nil
+--   store:set(tokens)        -- persist a new token set
+--   store:lock(fn [, sleep]) -- run fn while holding the store's lock; returns fn's results
 -- `memory()` keeps tokens in the process; `file(path)` keeps them in a JSON
 -- file written atomically (temp file + rename) with mode 0600, and locks
--- with flock on path..".lock" so that two processes sharing the file never
+-- with a lock on path..".lock" so that two processes sharing the file never
 -- refresh at the same time (a refresh token works once).
+--
+-- The file lock is a POSIX record lock, which belongs to the process: a
+-- second taker in the same process would get it at once, and the first
+-- release would drop it for both. So every lock is also a mutex between
+-- the coroutines of this process (`mautic.parallel` tasks, nginx request
+-- handlers), which wait for it with the cooperative `sleep` they are given.
 local core = require "mautic.core"
 local json = require "mautic.json"
 
-local type, error, setmetatable, pcall = type, error, setmetatable, pcall
+local type, error, setmetatable, pcall, tostring, next = type, error, setmetatable, pcall, tostring, next
+local co_running, co_status = coroutine.running, coroutine.status
 local open = io.open
 
 local _M = { _VERSION = "0.1.0" }
+
+-- How long a coroutine of this process may keep a store to itself
+-- (seconds). A renewal holds it for one token request and at most two
+-- resends, each bounded by the request's timeouts; a holder past this is
+-- taken to be stuck (an nginx request aborted mid-renewal never resumes)
+-- and a waiter takes over rather than locking the worker out for good.
+local MUTEX_WAIT, MUTEX_STEP = 120, 0.01
+
+-- The main thread as a holder: Lua 5.1/LuaJIT give no coroutine object for it.
+local MAIN = {}
+
+-- key -> { holder = coroutine | MAIN, depth = n, since = epoch seconds }
+local held = {}
+
+local function default_sleep(seconds)
+  return require("mautic.parallel").sleep(seconds)
+end
+
+local function me()
+  local co, is_main = co_running()
+  if co == nil or is_main then return MAIN end
+  return co
+end
+
+-- A holder that finished without letting go, or that has kept the store
+-- past MUTEX_WAIT, holds nothing any more.
+local function abandoned(h)
+  return (h.holder ~= MAIN and co_status(h.holder) == "dead") or core.now() - h.since > MUTEX_WAIT
+end
+
+-- Take the in-process mutex for key; re-entrant for the coroutine that
+-- holds it. Waiting ends by the holder letting go or being abandoned; a
+-- sleep that does not sleep still ends after MUTEX_WAIT seconds asked for.
+local function acquire(key, sleep)
+  local self_co = me()
+  local waited = 0
+  while true do
+    local h = held[key]
+    if h ~= nil and h.holder == self_co then
+      h.depth = h.depth + 1
+      return
+    end
+    if h == nil or abandoned(h) or waited >= MUTEX_WAIT then
+      held[key] = { holder = self_co, depth = 1, since = core.now() }
+      return
+    end
+    sleep(MUTEX_STEP)
+    waited = waited + MUTEX_STEP
+  end
+end
+
+local function release(key)
+  local h = held[key]
+  if not h or h.holder ~= me() then return end   -- taken over meanwhile
+  h.depth = h.depth - 1
+  if h.depth <= 0 then held[key] = nil end
+end
+
+--- Run fn holding the in-process mutex for key (any value).
+-- Re-raises what fn raises, after letting go.
+-- @param key what is locked
+-- @tparam function fn
+-- @tparam[opt] function sleep cooperative sleep (default mautic.parallel.sleep)
+-- @return fn's results
+function _M.exclusive(key, fn, sleep)
+  acquire(key, sleep or default_sleep)
+  local fine, a, b = pcall(fn)
+  release(key)
+  if not fine then error(a, 0) end
+  return a, b
+end
+
+-- Memory ---------------------------------------------------------------------
 
 local Memory = {}
 Memory.__index = Memory
 
 function Memory:get() return self.tokens end
 function Memory:set(tokens) self.tokens = tokens end
-function Memory:lock(fn) return fn() end
+function Memory:lock(fn, sleep) return _M.exclusive(self, fn, sleep) end
 
 --- Tokens kept in this process only.
 function _M.memory(initial)
   return setmetatable({ tokens = initial }, Memory)
 end
+
+-- File -----------------------------------------------------------------------
 
 local File = {}
 File.__index = File
@@ -46,13 +128,23 @@ function File:set(tokens)
   if not ok then error("cannot save tokens to " .. self.path .. ": " .. tostring(err), 0) end
 end
 
-function File:lock(fn)
-  local lock, err = core.lock_file(self.path .. ".lock")
-  if not lock then error("cannot lock " .. self.path .. ".lock: " .. tostring(err), 0) end
+-- The process-wide record lock, taken by the outermost holder only: a
+-- nested take and release would drop it (see the top of this file).
+local function with_file_lock(path, fn)
+  local lock, err = core.lock_file(path .. ".lock")
+  if not lock then error("cannot lock " .. path .. ".lock: " .. tostring(err), 0) end
   local ok, a, b = pcall(fn)
   lock:unlock()
   if not ok then error(a, 0) end
   return a, b
+end
+
+function File:lock(fn, sleep)
+  local key = "file:" .. self.path      -- shared by every File store on this path
+  return _M.exclusive(key, function()
+    if held[key].depth > 1 then return fn() end
+    return with_file_lock(self.path, fn)
+  end, sleep)
 end
 
 --- Tokens kept in a file (mode 0600, replaced atomically).
@@ -61,6 +153,46 @@ function _M.file(path)
     error("bad argument #1 to 'file' (path string expected)", 2)
   end
   return setmetatable({ path = path }, File)
+end
+
+-- Seeding --------------------------------------------------------------------
+
+local function empty(t)
+  return type(t) ~= "table" or next(t) == nil
+    or (t.access_token == nil and t.refresh_token == nil)
+end
+
+--- Are the tokens `given` newer than the tokens `held_tokens`?
+-- Tokens written in code or configuration are usually the ones first
+-- obtained, while a store shared by several processes holds what the last
+-- renewal brought (a rotated refresh token kills the one in the code). So
+-- the given tokens win only when that is certain: both sets carry an
+-- expires_at and the given one ends later. Without time stamps, the store
+-- wins. An empty store is always seeded.
+-- @tparam table given tokens { access_token, refresh_token, expires_at }
+-- @tparam table|nil held_tokens what the store holds
+-- @treturn boolean
+function _M.newer(given, held_tokens)
+  if empty(held_tokens) then return true end
+  if given.access_token == held_tokens.access_token and given.refresh_token == held_tokens.refresh_token then
+    return false                       -- the same set: nothing to write
+  end
+  return type(given.expires_at) == "number" and type(held_tokens.expires_at) == "number"
+     and given.expires_at > held_tokens.expires_at
+end
+
+--- Put tokens in a store unless it holds newer ones (see `newer`),
+-- deciding and writing under the store's lock.
+-- @tparam table store
+-- @tparam table tokens
+-- @tparam[opt] function sleep cooperative sleep for the wait
+-- @treturn boolean whether the tokens were written
+function _M.seed(store, tokens, sleep)
+  return store:lock(function()
+    if not _M.newer(tokens, store:get()) then return false end
+    store:set(tokens)
+    return true
+  end, sleep)
 end
 
 return _M
