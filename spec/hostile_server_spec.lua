@@ -7,31 +7,8 @@ local hostile = require "support.hostile"
 local core = require "mautic.core"
 local cjson = require "cjson"
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local d = f:read("*a")
-  f:close()
-  return d
-end
-
-local function write_file(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
-
-local function shell(cmd)
-  local p = assert(io.popen(cmd))
-  local out = p:read("*a")
-  p:close()
-  return out
-end
-
-local function alive(pid)
-  local stat = read_file("/proc/" .. pid .. "/stat")
-  return stat ~= nil and not stat:match("^%d+ %b() Z")
-end
+local sys = require "support.sys"
+local read_file, write_file, shell, alive = sys.read_file, sys.write_file, sys.shell, sys.alive
 
 describe("the hostile server", function()
   local srv

@@ -5,13 +5,7 @@ local lua = jit and "luajit" or "lua5.4"
 -- child processes load the plain build: they run without the sanitizer runtime
 local cpath = (jit and "build/luajit" or "build/lua5.4") .. "/?.so;;"
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = require("support.sys").read_file
 
 local function mode_of(path)
   local p = io.popen("stat -c %a " .. path)

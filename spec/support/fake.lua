@@ -7,12 +7,7 @@ local json = require "mautic.json"
 
 local _M = {}
 
-local function own_pid()
-  local f = assert(io.open("/proc/self/stat"))
-  local pid = f:read("*l"):match("^(%d+)")
-  f:close()
-  return pid
-end
+local own_pid = require("support.sys").own_pid
 
 local url = os.getenv("MAUTIC_FAKE_URL")
 if not url or url == "" then

@@ -3,12 +3,7 @@
 -- leaves a server behind. Used by the throwaway nginx servers of the specs.
 local _M = {}
 
-local function own_pid()
-  local f = assert(io.open("/proc/self/stat"))
-  local pid = f:read("*l"):match("^(%d+)")
-  f:close()
-  return pid
-end
+local own_pid = require("support.sys").own_pid
 
 --- init_worker_by_lua_block watching this process; pid_file is nginx's.
 function _M.directive(pid_file)

@@ -13,26 +13,10 @@ local LIMIT = 90
 
 local lua = jit and "luajit" or "lua5.4"
 
-local function own_pid()
-  local f = assert(io.open("/proc/self/stat"))
-  local pid = f:read("*l"):match("^(%d+)")
-  f:close()
-  return pid
-end
+local sys = require "support.sys"
+local own_pid, read = sys.own_pid, sys.read_file
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
--- a process that is gone or a zombie no longer runs
-local function running(pid)
-  local stat = read("/proc/" .. pid .. "/stat")
-  return stat ~= nil and stat:match("^%d+ %b() (%a)") ~= "Z"
-end
+local running = sys.alive
 
 --- A fresh temporary directory.
 function _M.tempdir()

@@ -29,14 +29,7 @@ local function fail(message) return reply(400, { error = message }) end
 
 local function read_json()
   ngx.req.read_body()
-  local body = ngx.req.get_body_data()
-  if not body then
-    local file = ngx.req.get_body_file()
-    if file then
-      local f = io.open(file, "rb")
-      if f then body = f:read("*a") f:close() end
-    end
-  end
+  local body = require("support.hostile.api").body_text()
   if not body or body:match("^%s*$") then return {} end
   local ok, v = pcall(cjson.decode, body)
   if not ok or type(v) ~= "table" then return nil, "the body is not a JSON object or array" end

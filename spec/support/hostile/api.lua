@@ -65,8 +65,8 @@ local function first(v)
 end
 _M.first = first
 
---- The request as the handlers see it (the body must have been read).
-function _M.request(method, path)
+--- The request body, wherever nginx kept it (the body must have been read).
+function _M.body_text()
   local body = ngx.req.get_body_data()
   if not body then
     local file = ngx.req.get_body_file()
@@ -75,6 +75,12 @@ function _M.request(method, path)
       if f then body = f:read("*a") f:close() end
     end
   end
+  return body
+end
+
+--- The request as the handlers see it (the body must have been read).
+function _M.request(method, path)
+  local body = _M.body_text()
   return {
     method = method, path = path, query = ngx.var.args,
     args = ngx.req.get_uri_args(200), headers = ngx.req.get_headers(100),
