@@ -3,20 +3,27 @@
 -- batch limit (Mautic's api_batch_max_limit, 200 by default), and return
 -- one result per input item, in input order:
 --   { ok = true,  status = 201, item = <entity> }
---   { ok = false, status = 400, error = <mautic.error> }
+--   { ok = false, status = 400, error = <mautic.error>, maybe_applied = false }
+-- with opts.results = "ids", lean rows instead of entities:
+--   { ok = true, status = 201, id = 5, created = true }   (created = false: merged)
+-- opts.concurrency = n keeps up to n chunks in flight; opts.on_chunk(results,
+-- first, last, err) hears of each chunk as it ends.
 -- A chunk that fails as a whole stops the batch (a 500 may come after
--- Mautic wrote the rows, so nothing is resent): the call returns nil, err
--- with err.completed (rows in the chunks that went through), err.results
--- (their results, then one failed result per row of the chunk that failed,
--- each with maybe_applied) and nothing for the rows never sent. Whether a
--- chunk may be sent again after an unknown outcome is mautic.outcome's
--- decision, as for any request: contact creates whose every row carries a
--- unique identifier are (Mautic merges them), other creates never are.
+-- Mautic wrote the rows, so nothing is resent; chunks already in flight
+-- finish): the call returns nil, err with err.completed (how many rows went
+-- through, in chunks that succeeded), err.results (their results, and one
+-- failed result per row of every chunk that failed, each with
+-- maybe_applied; nothing for rows never sent) and, when several chunks
+-- failed, err.failures. Whether a chunk may be sent again after an unknown
+-- outcome is mautic.outcome's decision, as for any request: contact creates
+-- whose every row carries a unique identifier are (Mautic merges them),
+-- other creates never are.
 local http = require "mautic.http"
 local list = require "mautic.list"
 local errors = require "mautic.errors"
 local check = require "mautic.check"
 local entity = require "mautic.entity"
+local parallel = require "mautic.parallel"
 
 local type, pairs, ipairs, tostring, tonumber, error = type, pairs, ipairs, tostring, tonumber, error
 local concat, min = table.concat, math.min
@@ -72,7 +79,7 @@ local function item_error(e, status, req_info)
 end
 
 -- Send one chunk and append its per-item results.
-local function send_chunk(client, family, spec, chunk, results, offset)
+local function send_chunk(client, family, spec, chunk, results, offset, lean)
   spec.want_body = true
   local body, meta = http.call(client, spec)
   if body == nil then return nil, meta end
@@ -105,6 +112,12 @@ local function send_chunk(client, family, spec, chunk, results, offset)
       r.ok = false
       r.maybe_applied = false
       r.error = item_error(errs[i] or {}, status, where)
+    elseif lean then
+      -- what a bulk job needs: the id, and whether Mautic created or merged
+      local item = items[i]
+      r.ok = true
+      r.id = type(item) == "table" and item.id or nil
+      r.created = status == 201
     else
       r.ok = true
       r.item = entity.bless(client, family, items[i])
@@ -114,27 +127,87 @@ local function send_chunk(client, family, spec, chunk, results, offset)
   return true
 end
 
--- Split `items` into chunks of the batch limit and hand each one, in order,
--- to send(chunk, offset, results); stop at the first chunk that fails.
+-- The results of a chunk that failed as a whole: one per row, flagged.
+local function fail_rows(results, first, last, err)
+  for j = first, last do
+    results[j] = { ok = false, status = err.status, error = err, maybe_applied = err.maybe_applied }
+  end
+end
+
+-- Split `items` into chunks of the batch limit and hand each one to
+-- send(chunk, offset, results). With opts.concurrency = n, up to n chunks
+-- are in flight at once (mautic.parallel: a curl multi handle, or light
+-- threads in nginx); results still land at their input index. Once a chunk
+-- fails, no new chunk starts; those in flight finish and are reported.
+-- opts.on_chunk(results, first, last, err) hears of every chunk sent.
 local function in_chunks(client, opts, items, send)
   local results = {}
   local size = batch_limit(client, opts)
-  local i = 1
-  while i <= #items do
-    local last = min(#items, i + size - 1)
+  local n = #items
+  local failures, completed = {}, 0
+
+  local function run_chunk(first)
+    if #failures > 0 then return end          -- nothing new after a failure
+    local last = min(n, first + size - 1)
     local chunk = {}
-    for j = i, last do chunk[#chunk + 1] = items[j] end
-    local ok, err = send(chunk, i - 1, results)
-    if not ok then
-      for j = i, last do
-        results[j] = { ok = false, status = err.status, error = err, maybe_applied = err.maybe_applied }
-      end
-      err.results, err.completed = results, i - 1
-      return nil, err
+    for j = first, last do chunk[#chunk + 1] = items[j] end
+    local ok, err = send(chunk, first - 1, results)
+    if ok then
+      completed = completed + (last - first + 1)
+    else
+      fail_rows(results, first, last, err)
+      failures[#failures + 1] = { first = first, err = err }
     end
-    i = last + 1
+    if opts.on_chunk then opts.on_chunk(results, first, last, not ok and err or nil) end
   end
-  return results
+
+  local concurrency = opts.concurrency or 1
+  if concurrency <= 1 or n <= size then
+    for first = 1, n, size do
+      run_chunk(first)
+      if #failures > 0 then break end
+    end
+  else
+    local tasks = {}
+    for first = 1, n, size do
+      tasks[#tasks + 1] = function() return run_chunk(first) end
+    end
+    local _, raised = parallel.run(tasks, { concurrency = concurrency })
+    for i = 1, #tasks do
+      -- a task that raised (on_chunk did) re-raises here, as it would have sequentially
+      if raised[i] ~= nil then error(raised[i], 0) end
+    end
+  end
+
+  if #failures == 0 then return results end
+  -- the first failed chunk in input order speaks for the batch
+  table.sort(failures, function(a, b) return a.first < b.first end)
+  local err = failures[1].err
+  err.results, err.completed = results, completed
+  if #failures > 1 then
+    err.failures = {}
+    for i, f in ipairs(failures) do err.failures[i] = f.err end
+  end
+  return nil, err
+end
+
+-- Options every batch verb takes.
+local function check_batch_opts(fname, o)
+  local c = o.concurrency
+  if c ~= nil and (type(c) ~= "number" or c < 1 or c ~= math.floor(c)) then
+    return nil, check.usage(("bad argument #2 to '%s' (concurrency must be an integer >= 1)"):format(fname))
+  end
+  if o.results ~= nil and o.results ~= "full" and o.results ~= "ids" then
+    return nil, check.usage(("bad argument #2 to '%s' (results must be \"full\" or \"ids\")"):format(fname))
+  end
+  if o.on_chunk ~= nil and type(o.on_chunk) ~= "function" then
+    return nil, check.usage(("bad argument #2 to '%s' (on_chunk must be a function)"):format(fname))
+  end
+  local b = o.batch_limit
+  if b ~= nil and (type(b) ~= "number" or b < 1 or b ~= math.floor(b)) then
+    return nil, check.usage(("bad argument #2 to '%s' (batch_limit must be an integer >= 1)"):format(fname))
+  end
+  return o
 end
 
 -- Does every row carry a unique identifier Mautic merges creates on?
@@ -153,13 +226,16 @@ local function rows_handler(route_name, need_id)
     if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
     local o, err = check_opts(fname, opts, 2)
     if not o then return nil, err end
+    o, err = check_batch_opts(fname, o)
+    if not o then return nil, err end
+    local lean = o.results == "ids"
     local route = family.routes[route_name]
     local method = (route.put_with_create and o.create) and "PUT" or route.method
     local merges = route_name == "create_batch" and family.def.merge_creates
     return in_chunks(client, o, rows, function(chunk, offset, results)
       local spec = { method = method, path = route.path, body = chunk,
                      merges = merges and all_unique(client, chunk) }
-      return send_chunk(client, family, spec, chunk, results, offset)
+      return send_chunk(client, family, spec, chunk, results, offset, lean)
     end)
   end
 end
@@ -170,7 +246,7 @@ _M.edit_handler = rows_handler("edit_batch", true)
 -- delete_batch answers no statusCodes: an id is deleted when it comes back.
 -- After a resend (an earlier attempt may have deleted some), an id that
 -- does not come back is reported done and flagged already_done.
-local function delete_chunk(client, family, route, chunk, offset, results)
+local function delete_chunk(client, family, route, chunk, offset, results, lean)
   local body, meta = http.call(client, {
     method = "DELETE", path = route.path, query = { ids = concat(chunk, ",") },
   })
@@ -183,10 +259,12 @@ local function delete_chunk(client, family, route, chunk, offset, results)
   for j, id in ipairs(chunk) do
     local item = deleted[id]
     if item then
-      results[offset + j] = { ok = true, status = 200, item = item, resent = meta.resent }
+      results[offset + j] = { ok = true, status = 200, item = not lean and item or nil,
+                              id = lean and tonumber(id) or nil, resent = meta.resent }
     elseif meta.resent or meta.already_done then
       results[offset + j] = { ok = true, status = meta.status, resent = true, already_done = true,
-                              item = entity.bless(client, family, { id = tonumber(id) }) }
+                              id = lean and tonumber(id) or nil,
+                              item = not lean and entity.bless(client, family, { id = tonumber(id) }) or nil }
     else
       results[offset + j] = { ok = false, status = 404, error = errors.new{
         kind = "http", status = 404, code = 404, message = "Item was not found.",
@@ -201,9 +279,11 @@ function _M.delete_handler(client, family, fname, ids, opts)
   if not list_ids then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
   local o, err = check_opts(fname, opts, 2)
   if not o then return nil, err end
+  o, err = check_batch_opts(fname, o)
+  if not o then return nil, err end
   local route = family.routes.delete_batch
   return in_chunks(client, o, list_ids, function(chunk, offset, results)
-    return delete_chunk(client, family, route, chunk, offset, results)
+    return delete_chunk(client, family, route, chunk, offset, results, o.results == "ids")
   end)
 end
 
