@@ -134,3 +134,43 @@ describe("create_batch with concurrency", function()
     end
   end)
 end)
+
+-- Mautic 5.1's batch answers, as recorded: a PATCH lists the rows it found
+-- (refused ones included) and leaves out missing ids; results follow ids.
+describe("batch answers as Mautic 5.1 shapes them", function()
+  local fake = require "support.fake"
+  before_each(function() fake.reset() end)
+
+  local function contact(id, city) return ('{"id":%d,"fields":{"all":{"id":%d,"city":"%s"}}}'):format(id, id, city) end
+
+  it("matches PATCH rows by id when a missing row comes first", function()
+    fake.fault{ path = "^/api/contacts/batch/edit$", status = 200, count = 1,
+      body = '{"contacts":[' .. contact(9, "Oslo") .. '],"statusCodes":[404,200],' ..
+             '"errors":{"0":{"code":404,"message":"Item was not found.","details":[]}}}' }
+    local results = assert(fake.client().contacts.edit_batch{ { id = 99999, city = "x" }, { id = 9, city = "Oslo" } })
+    assert.is_false(results[1].ok)
+    assert.equal(404, results[1].status)
+    assert.is_true(results[2].ok)
+    assert.equal(9, results[2].item.id)
+  end)
+
+  it("matches PATCH rows by id when a refused row is listed too", function()
+    fake.fault{ path = "^/api/contacts/batch/edit$", status = 200, count = 1,
+      body = '{"contacts":[' .. contact(10, "x") .. ',' .. contact(9, "Bergen") .. '],"statusCodes":[400,200],' ..
+             '"errors":{"0":{"code":400,"message":"email: bad","details":{"email":["bad"]}}}}' }
+    local results = assert(fake.client().contacts.edit_batch{ { id = 10, email = "bad" }, { id = 9, city = "Bergen" } })
+    assert.is_false(results[1].ok)
+    assert.same({ "bad" }, results[1].error.details.email)
+    assert.equal(9, results[2].item.id)
+    assert.equal("Bergen", results[2].item.fields.all.city)
+  end)
+
+  it("takes PUT rows in order, a created row under its new id", function()
+    fake.fault{ path = "^/api/contacts/batch/edit$", method = "PUT", status = 200, count = 1,
+      body = '{"contacts":[' .. contact(9, "a") .. ',' .. contact(31, "b") .. '],"statusCodes":[200,201]}' }
+    local results = assert(fake.client().contacts.edit_batch({ { id = 9, city = "a" }, { id = 500, city = "b" } },
+      { create = true }))
+    assert.equal(9, results[1].item.id)
+    assert.equal(31, results[2].item.id)
+  end)
+end)

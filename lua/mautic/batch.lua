@@ -43,26 +43,41 @@ local function check_opts(fname, opts, pos)
   return opts or {}
 end
 
--- The item the server answered for input index i (0-based in the answer):
--- an object keyed by input index when some items failed, else an array of
--- the items that succeeded, in order.
-local function answered_items(body, key, count, codes)
+-- The entity the server answered for each input row. Mautic 5.1 answers
+-- (as recorded):
+--  * an object keyed by input index (0-based) when some rows of a create
+--    failed: only the rows that were created are there;
+--  * an array otherwise. A create: every row succeeded, in order. A PUT
+--    edit: every row, created, edited or refused (as the form left it), in
+--    order. A PATCH edit: the rows that were found, refused ones included,
+--    but not those whose id is missing (404), so they are matched by id.
+local function answered_items(body, key, chunk, codes, method)
   local raw = type(body) == "table" and body[key]
   local by_index = {}
   if type(raw) ~= "table" then return by_index end
-  if #raw > 0 then
-    local j = 1
-    for i = 1, count do
-      local code = codes[i]
-      if code == nil or code < 300 then
-        by_index[i] = raw[j]
-        j = j + 1
-      end
-    end
-  else
+  if #raw == 0 then
     for k, v in pairs(raw) do
       local i = tonumber(k)
       if i then by_index[i + 1] = v end
+    end
+  elseif method == "PATCH" or (method == "PUT" and #raw ~= #chunk) then
+    local by_id = {}
+    for _, item in ipairs(raw) do
+      if type(item) == "table" and item.id ~= nil then by_id[tostring(item.id)] = item end
+    end
+    for i = 1, #chunk do
+      local row_id = type(chunk[i]) == "table" and chunk[i].id
+      if row_id ~= nil then by_index[i] = by_id[tostring(row_id)] end
+    end
+  elseif method == "PUT" then
+    for i = 1, #chunk do by_index[i] = raw[i] end
+  else
+    local j = 1
+    for i = 1, #chunk do
+      if codes[i] == nil or codes[i] < 300 then
+        by_index[i] = raw[j]
+        j = j + 1
+      end
     end
   end
   return by_index
@@ -102,7 +117,7 @@ local function send_chunk(client, family, spec, chunk, results, offset, lean)
       if i then errs[i + 1] = v end
     end
   end
-  local items = answered_items(body, family.list, #chunk, codes)
+  local items = answered_items(body, family.list, chunk, codes, spec.method)
   local where = { method = spec.method, url = client.api_url .. spec.path }
   for i = 1, #chunk do
     local status = codes[i] or (errs[i] and 400) or meta.status
