@@ -84,10 +84,11 @@ end
 
 function _M.list(req)
   local rows = {}
-  local search = req.args.search
+  local ids, search = require("fake_mautic.search").take_ids(req.args.search)
   for _, x in ipairs(_M.all()) do
-    if type(search) ~= "string" or search == "" or
-       tostring(x.event.name or ""):lower():find(search:lower(), 1, true) then
+    if (not ids or require("fake_mautic.search").ids_match(ids, x.event.id)) and
+       (type(search) ~= "string" or search == "" or
+        tostring(x.event.name or ""):lower():find(search:lower(), 1, true)) then
       rows[#rows + 1] = x
     end
   end

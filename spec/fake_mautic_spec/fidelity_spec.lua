@@ -1,0 +1,83 @@
+-- Behaviour of real Mautic 5.1 that the official PHP client's own test suite
+-- (make fidelity) relies on: searches, validation, side effects. Driven over
+-- HTTP with curl, like server_spec.lua.
+local S = require "spec.fake_mautic_spec.support"
+local json = S.json
+
+describe("fake Mautic, as the PHP client's suite sees it", function()
+  local srv
+
+  setup(function() srv = S.start() end)
+  teardown(function() S.stop(srv) end)
+  before_each(function() S.reset(srv) end)
+
+  local function req(method, path, opts) return S.request(srv, method, path, opts) end
+  local function create(path, body, key)
+    local r = req("POST", "/api/" .. path .. "/new", { json = body })
+    assert.equal(201, r.status, r.raw)
+    return r.body[key]
+  end
+
+  describe("the ids: search command", function()
+    local cases = {
+      { "assets", "asset", "assets", { title = "A", storageLocation = "remote", file = "http://x.test/a.pdf" } },
+      { "campaigns", "campaign", "campaigns", { name = "C", events = { { name = "E", type = "lead.changepoints",
+                                                                        eventType = "action" } } } },
+      { "categories", "category", "categories", { title = "C", bundle = "asset" } },
+      { "dynamiccontents", "dynamicContent", "dynamicContents", { name = "D" } },
+      { "emails", "email", "emails", { name = "E" } },
+      { "focus", "focus", "focus", { name = "F", type = "notice", style = "bar" } },
+      { "forms", "form", "forms", { name = "F" } },
+      { "hooks", "hook", "hooks", { name = "H", webhookUrl = "http://x.test/h", triggers = { "mautic.lead_post_save_new" } } },
+      { "notifications", "notification", "notifications", { name = "N", message = "m" } },
+      { "pages", "page", "pages", { title = "P" } },
+      { "points", "point", "points", { name = "P", type = "form.submit" } },
+      { "points/groups", "pointGroup", "pointGroups", { name = "G" } },
+      { "points/triggers", "trigger", "triggers", { name = "T" } },
+      { "roles", "role", "roles", { name = "R" } },
+      { "segments", "list", "lists", { name = "S" } },
+      { "smses", "sms", "smses", { name = "S" } },
+      { "stages", "stage", "stages", { name = "S" } },
+      { "tags", "tag", "tags", { tag = "t" } },
+      { "tweets", "tweet", "tweets", { name = "T", text = "t" } },
+      { "companies", "company", "companies", { companyname = "C" } },
+    }
+    for _, c in ipairs(cases) do
+      local path, item, list, body = c[1], c[2], c[3], c[4]
+      it("finds exactly the listed " .. path, function()
+        local ids = {}
+        for i = 1, 3 do
+          local b = json.decode(json.encode(body))
+          if b.tag then b.tag = b.tag .. i end
+          ids[i] = create(path, b, item).id
+        end
+        local r = req("GET", "/api/" .. path, { query = "search=ids:" .. ids[1] .. "," .. ids[3] })
+        assert.equal(200, r.status)
+        assert.equal(2, tonumber(r.body.total))
+        local got = {}
+        for _, k in ipairs(json.keys(r.body[list])) do got[#got + 1] = r.body[list][k].id end
+        table.sort(got)
+        assert.same({ ids[1], ids[3] }, got)
+      end)
+    end
+
+    it("works for the campaign events list, combined with other terms and negated", function()
+      local c = create("campaigns", { name = "C", events = {
+        { name = "One", type = "lead.changepoints", eventType = "action" },
+        { name = "Two", type = "lead.changepoints", eventType = "action" } } }, "campaign")
+      local e1, e2 = c.events[1].id, c.events[2].id
+      local r = req("GET", "/api/campaigns/events", { query = "search=ids:" .. e1 .. "," .. e2 })
+      assert.equal(2, r.body.total)
+      r = req("GET", "/api/campaigns/events", { query = "search=ids:" .. e1 .. "," .. e2 .. "%20Two" })
+      assert.equal(1, r.body.total)
+      assert.equal(e2, r.body.events[1].id)
+      r = req("GET", "/api/stages", { query = "search=!ids:1" })
+      assert.equal(0, r.body.total)
+      create("stages", { name = "S1" }, "stage")
+      create("stages", { name = "S2" }, "stage")
+      r = req("GET", "/api/stages", { query = "search=!ids:1" })
+      assert.equal(1, r.body.total)
+      assert.equal("S2", r.body.stages[1].name)
+    end)
+  end)
+end)
