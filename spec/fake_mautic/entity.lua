@@ -183,6 +183,15 @@ local function derive(F, e, input, replace, creating)
   end
 end
 
+local function message_channel_enabled(name)
+  local config = require "fake_mautic.config"
+  if name == "email" then return true end
+  if name == "sms" then return config.get("sms_integration") == true end
+  if name == "notification" then return config.get("notification_integration") == true end
+  return false
+end
+_M.message_channel_enabled = message_channel_enabled
+
 -- validation: returns nil or an error response
 local function validate(F, input, op)
   local creating, replace = op == "create", op == "put"
@@ -206,6 +215,16 @@ local function validate(F, input, op)
       if util.is_empty(v) then errors[#errors + 1] = { r[1], r[2] } end
     elseif v ~= nil and util.is_empty(v) then
       errors[#errors + 1] = { r[1], r[2] }
+    end
+  end
+  if F.path == "messages" and type(input.channels) == "table" then
+    -- the channels a fresh install offers: email; sms and notification only once their
+    -- integration is published (config sms_integration / notification_integration)
+    local chans = input.channels
+    for _, key in ipairs(json.is_arr(chans) and {} or json.keys(chans)) do
+      if not message_channel_enabled(key) then
+        errors[#errors + 1] = { tostring(key), "This form should not contain extra fields." }
+      end
     end
   end
   if F.path == "hooks" then

@@ -80,4 +80,25 @@ describe("fake Mautic, as the PHP client's suite sees it", function()
       assert.equal("S2", r.body.stages[1].name)
     end)
   end)
+
+  describe("marketing messages", function()
+    local body = { name = "M", channels = { email = { channel = "email", isEnabled = true },
+                                            sms = { channel = "sms", isEnabled = false } } }
+
+    it("refuses the sms channel on a fresh install, as no SMS integration is published", function()
+      local r = req("POST", "/api/messages/new", { json = body })
+      assert.equal(400, r.status)
+      assert.equal('{"errors":[{"code":400,"message":"sms: This form should not contain extra fields.",' ..
+        '"details":{"sms":["This form should not contain extra fields."]}}]}', r.raw)
+      r = req("POST", "/api/messages/new", { json = { name = "M", channels = { email = body.channels.email } } })
+      assert.equal(201, r.status)
+    end)
+
+    it("accepts it once config sms_integration is on", function()
+      req("POST", "/__fake/config", { auth = false, json = { sms_integration = true } })
+      local r = req("POST", "/api/messages/new", { json = body })
+      assert.equal(201, r.status)
+      assert.equal("sms", r.body.message.channels[2].channel)
+    end)
+  end)
 end)
