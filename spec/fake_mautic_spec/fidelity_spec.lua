@@ -101,4 +101,55 @@ describe("fake Mautic, as the PHP client's suite sees it", function()
       assert.equal("sms", r.body.message.channels[2].channel)
     end)
   end)
+
+  describe("a contact's campaign event log", function()
+    local campaign, contact
+    before_each(function()
+      campaign = create("campaigns", { name = "C", events = {
+        { name = "Opens email", type = "email.open", eventType = "decision" },
+        { name = "Adjust points", type = "lead.changepoints", eventType = "action", properties = { points = 5 } } } },
+        "campaign")
+      contact = create("contacts", { firstname = "Ann" }, "contact")
+    end)
+    local function edit(event, body)
+      return req("PUT", "/api/campaigns/events/" .. event.id .. "/contact/" .. contact.id .. "/edit", { json = body })
+    end
+
+    it("is refused (409) while the contact is not in the campaign", function()
+      local r = edit(campaign.events[2], { triggerDate = "2030-01-01 10:00:00" })
+      assert.equal(409, r.status)
+      assert.equal(("The contact %d is not in the campaign %d."):format(contact.id, campaign.id), r.body.errors[1].message)
+      r = req("GET", "/api/campaigns/" .. campaign.id .. "/events/contact/" .. contact.id)
+      assert.equal(409, r.status)
+    end)
+
+    it("schedules an action (201, then 200), refuses to schedule a decision or to leave a new log unscheduled", function()
+      req("POST", "/api/campaigns/" .. campaign.id .. "/contact/" .. contact.id .. "/add")
+      local decision, action = campaign.events[1], campaign.events[2]
+      local r = edit(action, { triggerDate = "2016-01-10 00:00:00" })
+      assert.equal(201, r.status)
+      assert.equal("2016-01-10T00:00:00+00:00", r.body.event.contactLog[1].triggerDate)
+      assert.equal(true, r.body.event.contactLog[1].isScheduled)
+      assert.equal(200, edit(action, { triggerDate = "2016-01-11 00:00:00" }).status)
+
+      r = edit(decision, { triggerDate = "2016-01-10 00:00:00" })
+      assert.equal(409, r.status)
+      assert.equal(("A decision type event cannot be scheduled. Event: %d, campaign: %d, contact: %d.")
+        :format(decision.id, campaign.id, contact.id), r.body.errors[1].message)
+      r = edit(decision, { metadata = { a = 1 } })
+      assert.equal(409, r.status)
+      assert.matches("must be scheduled or marked as complete", r.body.errors[1].message)
+
+      r = req("PUT", "/api/campaigns/events/batch/edit", { json = {
+        { contactId = contact.id, eventId = decision.id, dateTriggered = "2016-01-10 00:00:00" },
+        { contactId = contact.id, eventId = action.id, triggerDate = "2016-01-11 00:00:00" } } })
+      assert.equal(200, r.status)
+      assert.is_nil(r.body.errors)
+      assert.equal("2016-01-10T00:00:00+00:00", r.body.events[tostring(decision.id)].contactLog[1].dateTriggered)
+
+      r = edit(decision, { dateTriggered = "2016-01-12 00:00:00" })
+      assert.equal(409, r.status)
+      assert.matches("has already been executed at 2016%-01%-10T00:00:00%+00:00", r.body.errors[1].message)
+    end)
+  end)
 end)
