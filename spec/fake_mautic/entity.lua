@@ -251,7 +251,29 @@ local function validate(F, input, op)
 end
 _M.validate = validate
 
-local function apply(F, e, input, replace)
+-- PHP's (int) cast of a request value
+local function php_int(v)
+  if type(v) == "number" then return v >= 0 and math.floor(v) or -math.floor(-v) end
+  if type(v) == "boolean" then return v and 1 or 0 end
+  if type(v) == "string" then return tonumber(v:match("^%s*([+-]?%d+)")) or 0 end
+  if type(v) == "table" and v ~= null then return next(v) ~= nil and 1 or 0 end
+  return 0
+end
+_M.php_int = php_int
+
+-- The API takes `category` out of the form and sets it after validation, when it is not
+-- empty: -> category id (0: leave it alone) | nil, the 500 of the UnexpectedValueException
+-- Mautic throws for an unknown one (its message is shown, unlike other uncaught errors)
+local function category_of(F, input)
+  if input.category == nil or data.templates[F.path].category == nil then return 0 end
+  local id = php_int(input.category)
+  if id ~= 0 and not store.get("categories", id) then
+    return nil, responses.plain_error(500, "Category " .. id .. " does not exist")
+  end
+  return id
+end
+
+local function apply(F, e, input, replace, category)
   local tpl = data.templates[F.path]
   if replace then
     for _, k in ipairs(json.keys(tpl)) do
@@ -262,10 +284,11 @@ local function apply(F, e, input, replace)
     end
   end
   for _, k in ipairs(json.keys(input)) do
-    if not FIXED[k] and tpl[k] ~= nil and not (F.path == "tags" and k == "description") then
+    if not FIXED[k] and tpl[k] ~= nil and k ~= "category" and not (F.path == "tags" and k == "description") then
       e[k] = convert(F, k, input[k], tpl[k])
     end
   end
+  if category and category ~= 0 then e.category = _M.category_repr(category) end
 end
 
 local function stamp_modified(e, ident)
@@ -276,9 +299,11 @@ end
 function _M.create(F, input, ident)
   local err = validate(F, input, "create")
   if err then return nil, err end
+  local category, cerr = category_of(F, input)
+  if not category then return nil, cerr end
   local tpl = data.templates[F.path]
   local e = json.copy(tpl)
-  apply(F, e, input, false)
+  apply(F, e, input, false, category)
   e.id = store.next_id(F.path)
   local now = util.iso()
   if e.dateAdded ~= nil then e.dateAdded = now end
@@ -295,7 +320,9 @@ end
 function _M.edit(F, e, input, ident, replace)
   local err = validate(F, input, replace and "put" or "patch")
   if err then return nil, err end
-  apply(F, e, input, replace)
+  local category, cerr = category_of(F, input)
+  if not category then return nil, cerr end
+  apply(F, e, input, replace, category)
   if e.revision ~= nil and type(e.revision) == "number" then e.revision = e.revision + 1 end
   stamp_modified(e, ident)
   derive(F, e, input, replace, false)
@@ -306,6 +333,16 @@ function _M.serialize(F, e) return e end
 
 function _M.remove(F, e)
   store.delete(F.path, e.id)
+  if F.path == "categories" then
+    -- the foreign keys of the categorised tables are ON DELETE SET NULL
+    for _, fam in ipairs(store.families()) do
+      for _, row in pairs(store.rows(fam)) do
+        if type(row) == "table" and type(row.category) == "table" and row.category.id == e.id then
+          row.category = null
+        end
+      end
+    end
+  end
   local out = json.copy(e)
   out.id = null
   if F.path == "assets" and out.alias ~= null and out.language ~= null then
