@@ -119,7 +119,7 @@ local function convert(F, k, v, default)
       end
     end
     return out
-  elseif k == "lists" and F.path == "campaigns" then
+  elseif k == "lists" and (F.path == "campaigns" or F.path == "emails") then
     local out = A{}
     for _, l in ipairs(util.list(v)) do
       local id = type(l) == "table" and l.id or l
@@ -181,6 +181,9 @@ local function derive(F, e, input, replace, creating)
   if F.path == "fields/contact" or F.path == "fields/company" then
     e.object = F.object
   end
+  if F.path == "emails" and (creating or replace) and util.is_empty(e.emailType) then
+    e.emailType = "template"      -- the entity's default, also what the form falls back to
+  end
 end
 
 local function message_channel_enabled(name)
@@ -231,6 +234,11 @@ local function validate(F, input, op)
     local url = input.webhookUrl
     if url ~= nil and not util.is_empty(url) and not tostring(url):match("^https?://[^/]") then
       errors[#errors + 1] = { "webhookUrl", "A valid URL is required." }
+    end
+    -- a choice field: none, ASC or DESC
+    local dir = input.eventsOrderbyDir
+    if not util.is_empty(dir) and dir ~= "ASC" and dir ~= "DESC" then
+      errors[#errors + 1] = { "eventsOrderbyDir", "This value is not valid." }
     end
   end
   if #errors > 0 then return responses.validation(errors) end
@@ -339,6 +347,19 @@ function _M.remove(F, e)
       for _, row in pairs(store.rows(fam)) do
         if type(row) == "table" and type(row.category) == "table" and row.category.id == e.id then
           row.category = null
+        end
+      end
+    end
+  elseif F.path == "segments" then
+    -- and the join tables of segment emails and campaigns cascade
+    for _, fam in ipairs({ "emails", "campaigns" }) do
+      for _, row in pairs(store.rows(fam)) do
+        if type(row.lists) == "table" then
+          local kept = A{}
+          for _, l in ipairs(util.list(row.lists)) do
+            if not (type(l) == "table" and l.id == e.id) then kept[#kept + 1] = l end
+          end
+          row.lists = kept
         end
       end
     end

@@ -183,4 +183,37 @@ describe("fake Mautic, as the PHP client's suite sees it", function()
       assert.equal(cat.id, r.body.asset.category.id)
     end)
   end)
+
+  describe("webhooks", function()
+    it("take ASC, DESC or nothing as eventsOrderbyDir", function()
+      local hook = { name = "H", webhookUrl = "http://x.test/h", triggers = { "mautic.lead_post_save_new" } }
+      for _, dir in ipairs({ "ASC", "DESC" }) do
+        hook.eventsOrderbyDir = dir
+        assert.equal(dir, create("hooks", hook, "hook").eventsOrderbyDir)
+      end
+      hook.eventsOrderbyDir = nil
+      assert.equal(json.null, create("hooks", hook, "hook").eventsOrderbyDir)
+      hook.eventsOrderbyDir = "abrakadabra"
+      local r = req("POST", "/api/hooks/new", { json = hook })
+      assert.equal(400, r.status)
+      assert.same({ eventsOrderbyDir = { "This value is not valid." } }, r.body.errors[1].details)
+    end)
+  end)
+
+  describe("emails", function()
+    it("default to the template type and answer their segments as objects", function()
+      local e = create("emails", { name = "E", subject = "S" }, "email")
+      assert.equal("template", e.emailType)
+      local seg = create("segments", { name = "Readers" }, "list")
+      e = create("emails", { name = "E2", subject = "S", emailType = "list", lists = { seg.id } }, "email")
+      assert.equal("list", e.emailType)
+      assert.equal(1, #e.lists)
+      assert.same({ "createdByUser", "modifiedByUser", "id", "name", "publicName", "alias", "description", "category" },
+                  json.keys(e.lists[1]))
+      assert.equal(seg.id, e.lists[1].id)
+      assert.equal("Readers", req("GET", "/api/emails/" .. e.id).body.email.lists[1].name)
+      assert.equal(200, req("DELETE", "/api/segments/" .. seg.id .. "/delete").status)
+      assert.same({}, req("GET", "/api/emails/" .. e.id).body.email.lists)
+    end)
+  end)
 end)
