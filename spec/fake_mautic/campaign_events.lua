@@ -215,10 +215,13 @@ local function apply_edit(event_id, contact_id, input)
   local created = false
   if not l then
     if not m then m = {}; all[tonumber(e.id)] = m end
-    l = {}
+    local seq = store.extra("subseq")
+    seq.event_log = (seq.event_log or 0) + 1
+    l = { id = seq.event_log }
     m[rec.id] = l
     created = true
   end
+  l.updated = util.iso()
   if triggered then l.dateTriggered = triggered end
   if trigger then l.triggerDate = trigger end
   if type(input.metadata) == "table" then l.metadata = input.metadata end

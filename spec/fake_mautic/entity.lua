@@ -15,6 +15,7 @@ local util = require "fake_mautic.util"
 local store = require "fake_mautic.store"
 local responses = require "fake_mautic.responses"
 local data = require "fake_mautic.data.templates"
+local field_order = require "fake_mautic.field_order"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -82,6 +83,17 @@ local function with_ids(F, list, seqname)
       for _, k in ipairs(json.keys(item)) do
         if k ~= "id" and (not tpl or tpl[k] ~= nil) then o[k] = item[k] end
       end
+      if F.path == "forms" and seqname == "fields" then
+        -- a form field: numbered in the order given, its label shown and its result saved
+        -- unless told otherwise; a leadField maps it onto that contact field
+        if o.order == nil or o.order == null then o.order = #out + 1 end
+        if item.showLabel == nil then o.showLabel = true end
+        if item.saveResult == nil then o.saveResult = true end
+        if type(o.leadField) == "string" and o.leadField ~= "" then
+          o.mappedObject = "contact"
+          o.mappedField = o.leadField
+        end
+      end
       out[#out + 1] = o
     end
   end
@@ -97,9 +109,11 @@ local function convert(F, k, v, default)
     if type(v) == "table" then v = v.id end
     return _M.role_repr(v)
   elseif k == "lead" and (F.path == "notes" or F.path == "devices") then
+    -- a reference; serialize() answers the contact itself
     if type(v) == "table" then v = v.id end
-    local contacts = require "fake_mautic.contacts"
-    return contacts.lead_repr(util.int(v))
+    local id = util.int(v)
+    if not id or not store.get("contacts", id) then return null end
+    return O{ "id", id }
   elseif (k == "events" or k == "fields" or k == "actions") and type(v) == "table" then
     return with_ids(F, v, k)
   elseif k == "channels" and F.path == "messages" and type(v) == "table" then
@@ -230,6 +244,16 @@ local function validate(F, input, op)
       end
     end
   end
+  if F.path == "users" and type(input.plainPassword) == "table" then
+    local pw = input.plainPassword.password
+    if type(pw) == "string" and pw ~= "" then
+      local inputs = { input.username, input.firstName, input.lastName }
+      if type(input.email) == "string" then inputs[#inputs + 1] = input.email:match("^[^@]*") end
+      if require("fake_mautic.password").weak(pw, inputs) then
+        errors[#errors + 1] = { "password", require("fake_mautic.password").MESSAGE }
+      end
+    end
+  end
   if F.path == "hooks" then
     local url = input.webhookUrl
     if url ~= nil and not util.is_empty(url) and not tostring(url):match("^https?://[^/]") then
@@ -284,10 +308,13 @@ end
 local function apply(F, e, input, replace, category)
   local tpl = data.templates[F.path]
   if replace then
+    local nulls = {}
+    for _, k in ipairs(F.put_null or {}) do nulls[k] = true end
     for _, k in ipairs(json.keys(tpl)) do
       if not FIXED[k] and k ~= "secret" then
         local d = tpl[k]
-        if type(d) == "boolean" then e[k] = false else e[k] = json.copy(d) end
+        if nulls[k] then e[k] = null
+        elseif type(d) == "boolean" then e[k] = false else e[k] = json.copy(d) end
       end
     end
   end
@@ -321,7 +348,10 @@ function _M.create(F, input, ident)
     e.modifiedByUser = ident and ident.display or null
   end
   derive(F, e, input, false, true)
+  local is_field = F.path == "fields/contact" or F.path == "fields/company"
+  if is_field and input.order == nil then e.order = field_order.new_order() end
   store.put(F.path, e.id, e)
+  if is_field then field_order.reorder(e) end
   return e
 end
 
@@ -334,13 +364,43 @@ function _M.edit(F, e, input, ident, replace)
   if e.revision ~= nil and type(e.revision) == "number" then e.revision = e.revision + 1 end
   stamp_modified(e, ident)
   derive(F, e, input, replace, false)
+  if F.path == "fields/contact" or F.path == "fields/company" then
+    -- a PUT clears what it does not send, the field's group and order included
+    if replace and input.order == nil then e.order = null end
+    if replace and input.group == nil then e.group = null end
+    field_order.reorder(e)
+  end
   return e
 end
 
-function _M.serialize(F, e) return e end
+local EMBEDS = { notes = "note", devices = "device" }
 
-function _M.remove(F, e)
+-- ctx.input: what this request sent (a note's or device's contact named there is
+-- read whole, else it is a lazy reference)
+function _M.serialize(F, e, ctx)
+  local input = ctx and ctx.input
+  if F.path == "forms" and input == nil then
+    -- where a field maps to is worked out when the form is saved, not stored
+    local out = json.copy(e)
+    for _, f in ipairs(util.list(out.fields)) do
+      if type(f) == "table" then f.mappedObject = null; f.mappedField = null end
+    end
+    return out
+  end
+  local style = EMBEDS[F.path]
+  if not style or type(e.lead) ~= "table" or e.lead == null then return e end
+  local out = json.obj()
+  local loaded = type(input) == "table" and not util.is_empty(input.lead)
+  for _, k in ipairs(json.keys(e)) do
+    if k == "lead" then out[k] = require("fake_mautic.contacts").embedded(e.lead.id, style, loaded)
+    else out[k] = e[k] end
+  end
+  return out
+end
+
+function _M.remove(F, e, ctx)
   store.delete(F.path, e.id)
+  e = _M.serialize(F, e, ctx)
   if F.path == "categories" then
     -- the foreign keys of the categorised tables are ON DELETE SET NULL
     for _, fam in ipairs(store.families()) do
@@ -366,6 +426,17 @@ function _M.remove(F, e)
   end
   local out = json.copy(e)
   out.id = null
+  -- the rows of the collections go with it (their ids read null too); a campaign's
+  -- events and segments are removed before it
+  -- (a batch delete answers them as they were)
+  if not (ctx and ctx.batch) then
+    for _, k in ipairs({ "fields", "actions", "events", "channels" }) do
+      if json.is_arr(out[k]) then
+        for _, x in ipairs(out[k]) do if type(x) == "table" and x.id ~= nil then x.id = null end end
+      end
+    end
+    if F.path == "campaigns" then out.events = A{}; out.lists = A{}; out.forms = A{} end
+  end
   if F.path == "assets" and out.alias ~= null and out.language ~= null then
     out.downloadUrl = base_url() .. "/asset/:" .. tostring(out.alias)
   end
@@ -387,6 +458,7 @@ function _M.value(F, e, col)
 end
 
 function _M.matches(F, e, search)
+  if #F.search == 0 then return true end
   local s = search:lower()
   for _, col in ipairs(F.search) do
     local v = e[col]

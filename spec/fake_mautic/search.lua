@@ -176,6 +176,7 @@ function _M.run(F, impl, rows, args, opts)
     if ok then out[#out + 1] = row end
   end
   local orderBy = args.orderBy
+  if (type(orderBy) ~= "string" or orderBy == "") and F.order then orderBy = F.order end
   if type(orderBy) == "string" and orderBy ~= "" then
     local col = orderBy:gsub("^%w+%.", "")
     if not cols[col] then return nil, responses.uncaught(500) end

@@ -3,6 +3,7 @@
 -- HTTP with curl, like server_spec.lua.
 local S = require "spec.fake_mautic_spec.support"
 local json = S.json
+local unpack = table.unpack or unpack
 
 describe("fake Mautic, as the PHP client's suite sees it", function()
   local srv
@@ -214,6 +215,218 @@ describe("fake Mautic, as the PHP client's suite sees it", function()
       assert.equal("Readers", req("GET", "/api/emails/" .. e.id).body.email.lists[1].name)
       assert.equal(200, req("DELETE", "/api/segments/" .. seg.id .. "/delete").status)
       assert.same({}, req("GET", "/api/emails/" .. e.id).body.email.lists)
+    end)
+  end)
+
+  describe("custom fields", function()
+    it("store a boolean as PHP's FILTER_VALIDATE_BOOLEAN reads it", function()
+      local f = create("fields/contact", { label = "Likes cats", type = "boolean",
+                                           properties = { no = "No", yes = "Yes" } }, "field")
+      local c = create("contacts", { firstname = "Bo" }, "contact")
+      for _, case in ipairs({ { 1, 1 }, { 0, 0 }, { "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
+                              { "On", 1 }, { "off", 0 }, { true, 1 } }) do
+        local r = req("PATCH", "/api/contacts/" .. c.id .. "/edit", { json = { [f.alias] = case[1] } })
+        assert.equal(case[2], r.body.contact.fields.all[f.alias], tostring(case[1]))
+      end
+    end)
+
+    it("give a new contact their default value", function()
+      local f = create("fields/contact", { label = "Pet", type = "text", defaultValue = "little kitten" }, "field")
+      local c = create("contacts", { firstname = "Default" }, "contact")
+      assert.equal("little kitten", c.fields.all[f.alias])
+      c = create("contacts", { firstname = "Given", [f.alias] = "dog" }, "contact")
+      assert.equal("dog", c.fields.all[f.alias])
+    end)
+
+    it("keep one order over contact and company fields, renumbered after each save", function()
+      local f = create("fields/contact", { label = "First custom", type = "text" }, "field")
+      assert.equal(1, f.order)
+      local r = req("GET", "/api/fields/contact")
+      assert.equal(tostring(f.id), json.keys(r.body.fields)[1])       -- listed by order
+      assert.equal(2, r.body.fields["1"].order)                           -- title made way
+      local c = create("contacts", { firstname = "Ann" }, "contact")
+      assert.equal(f.alias, json.keys(req("GET", "/api/contacts/" .. c.id).body.contact.fields.core)[1])
+      local g = create("fields/contact", { label = "Second custom", type = "text" }, "field")
+      assert.equal(2, g.order)
+      r = req("PUT", "/api/fields/contact/" .. f.id .. "/edit", { json = { label = "Cleared", type = "text",
+        isRequired = false } })
+      assert.equal(200, r.status)
+      assert.equal(json.null, r.body.field.order)
+      assert.equal(json.null, r.body.field.group)
+    end)
+  end)
+
+  describe("contacts", function()
+    it("take do-not-contact entries in a create payload", function()
+      local c = create("contacts", { email = "dnc@example.com", doNotContact = { { channel = "email", reason = 2 } } },
+                       "contact")
+      assert.equal(1, #c.doNotContact)
+      assert.same({ "email", 2 }, { c.doNotContact[1].channel, c.doNotContact[1].reason })
+    end)
+
+    it("clear on PUT what is not sent: the answer shows empty data, what is stored is null", function()
+      local c = create("contacts", { email = "put@example.com", firstname = "Put", phone = "+1 555", city = "Oslo" },
+                       "contact")
+      local r = req("PUT", "/api/contacts/" .. c.id .. "/edit", { json = { email = "put@example.com" } })
+      local f = r.body.contact.fields
+      assert.equal("", f.core.phone.value)
+      assert.equal(json.null, f.all.phone)          -- had a value
+      assert.equal("", f.all.title)                 -- had none
+      assert.equal(0, f.all.attribution)
+      assert.matches('"attribution":0%.0', r.raw)
+      local g = req("GET", "/api/contacts/" .. c.id).body.contact.fields
+      assert.equal(json.null, g.core.phone.value)
+      assert.equal(json.null, g.all.title)
+    end)
+
+    it("list their fields in table column order, read one by one in the fields' order", function()
+      local c = create("contacts", { email = "cols@example.com" }, "contact")
+      local list = req("GET", "/api/contacts").body.contacts[tostring(c.id)]
+      assert.same({ "points", "last_active", "title" }, { unpack(json.keys(list.fields.core), 1, 3) })
+      local one = req("GET", "/api/contacts/" .. c.id).body.contact
+      assert.same({ "title", "firstname", "lastname" }, { unpack(json.keys(one.fields.core), 1, 3) })
+    end)
+
+    it("answer a batch edit with every entity found, refused ones included", function()
+      local a = create("contacts", { email = "a@example.com" }, "contact")
+      local b = create("contacts", { email = "b@example.com" }, "contact")
+      local r = req("PATCH", "/api/contacts/batch/edit", { json = {
+        { id = a.id, city = "Bergen" }, { id = b.id, email = "bad-email" } } })
+      assert.same({ 200, 400 }, r.body.statusCodes)
+      assert.equal(2, #r.body.contacts)                   -- a list: indexes 0 and 1
+      assert.same({ "1" }, json.keys(r.body.errors))
+      r = req("PATCH", "/api/contacts/batch/edit", { json = { { id = 99999, city = "X" }, { id = a.id, city = "Y" } } })
+      assert.same({ "1" }, json.keys(r.body.contacts))    -- index 0 missing: an object
+    end)
+
+    it("answer dnc and utm verbs without nulls, core values flat and no 'all'", function()
+      local c = create("contacts", { email = "flat@example.com", firstname = "Flat" }, "contact")
+      local r = req("POST", "/api/contacts/" .. c.id .. "/dnc/email/add", { json = {} })
+      local e = r.body.contact
+      assert.equal("Flat", e.firstname)
+      assert.is_nil(e.color)
+      assert.is_nil(e.fields.all)
+      assert.equal(3, e.doNotContact[1].reason)
+      assert.truthy(e.doNotContact[1].dateAdded)
+    end)
+
+    it("get a device from a UTM tag's user agent, once per agent, and lastActive from its payload", function()
+      local c = create("contacts", { firstname = "Utm" }, "contact")
+      local ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 10_0 like Mac OS X) AppleWebKit/602.1.50 Mobile/14A346"
+      for _ = 1, 2 do
+        req("POST", "/api/contacts/" .. c.id .. "/utm/add", { json = { utm_source = "s", useragent = ua } })
+      end
+      local d = req("GET", "/api/contacts/" .. c.id .. "/devices").body
+      assert.equal(1, d.total)
+      assert.equal("smartphone", d.devices[1].device)
+      assert.same({}, d.devices[1].lead)
+      local r = req("POST", "/api/contacts/" .. c.id .. "/utm/add", { json = { utm_source = "s",
+        lastActive = "2017-01-17T00:30:08+00:00" } })
+      assert.equal("2017-01-17T00:30:08+00:00", r.body.contact.lastActive)
+    end)
+  end)
+
+  describe("companies", function()
+    it("keep an integer id in 'all'", function()
+      local co = create("companies", { companyname = "Acme" }, "company")
+      assert.equal(co.id, req("GET", "/api/companies/" .. co.id).body.company.fields.all.id)
+    end)
+  end)
+
+  describe("contact activity", function()
+    it("holds do-not-contact, points and page hits, filtered by kind and date", function()
+      local c = create("contacts", { email = "act@example.com" }, "contact")
+      req("POST", "/api/contacts/" .. c.id .. "/dnc/email/add", { json = { reason = 2 } })
+      req("POST", "/api/contacts/" .. c.id .. "/points/plus/3", { json = {} })
+      local r = req("GET", "/api/contacts/" .. c.id .. "/activity")
+      local kinds = {}
+      for _, e in ipairs(r.body.events) do kinds[e.event] = true end
+      assert.truthy(kinds["lead.donotcontact"] and kinds["point.gained"] and kinds["lead.source.identified"])
+      assert.equal(3, r.body.total)
+      r = req("GET", "/api/contacts/" .. c.id .. "/activity", { query = "filters[includeEvents][]=lead.donotcontact" })
+      assert.equal(1, r.body.total)
+      assert.same({ "lead.donotcontact" }, r.body.filters.includeEvents)
+      r = req("GET", "/api/contacts/" .. c.id .. "/activity", { query = "filters[excludeEvents][]=point.gained" })
+      assert.equal(2, r.body.total)
+      r = req("GET", "/api/contacts/" .. c.id .. "/activity",
+              { query = "filters[dateFrom]=2001-01-01%2000:00:00&filters[dateTo]=2001-01-02%2000:00:00" })
+      assert.equal(0, r.body.total)
+      assert.equal(1, r.body.maxPages)
+      local px = S.sh("curl -s -o /dev/null -w '%{http_code} %{content_type}' '" .. srv.url ..
+                      "/mtracking.gif?url=http%3A%2F%2Fmautic.org'")
+      assert.equal("200 image/gif", px)
+      r = req("GET", "/api/contacts/activity", { query = "filters[includeEvents][]=page.hit" })
+      assert.equal(1, r.body.total)
+      assert.equal("http://mautic.org", r.body.events[1].details.hit.url)
+    end)
+  end)
+
+  describe("files", function()
+    it("read a dot as a sub-folder, and refuse what Mautic does not upload", function()
+      local boundary = "XyZ"
+      local function upload(path, name, data)
+        return req("POST", path, { headers = { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary },
+          body = "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" .. name ..
+                 "\"\r\n\r\n" .. data .. "\r\n--" .. boundary .. "--\r\n" })
+      end
+      assert.equal(406, req("GET", "/api/files/images.sub_dir").status)
+      local r = upload("/api/files/images.sub_dir/new", "logo.png", "\137PNG")
+      assert.equal(200, r.status)
+      local name = r.body.file.name
+      assert.equal(name, req("GET", "/api/files/images.sub_dir").body.files["2"])
+      assert.equal(200, req("DELETE", "/api/files/images.sub_dir/" .. name .. "/delete").status)
+      r = upload("/api/files/images/new", "evil.php", "<?php echo 1;")
+      assert.equal(406, r.status)
+      assert.matches("^The uploaded file can have only these extensions: ", r.body.errors[1].message)
+    end)
+  end)
+
+  describe("users", function()
+    it("refuse a weak password", function()
+      local r = req("POST", "/api/users/new", { json = { username = "weakpw", firstName = "W", lastName = "P",
+        email = "w@example.com", role = 1, plainPassword = { password = "Passw0rd!123", confirm = "Passw0rd!123" } } })
+      assert.equal(400, r.status)
+      assert.matches("^password: Please enter a stronger password", r.body.errors[1].message)
+      r = req("POST", "/api/users/new", { json = { username = "strong", firstName = "S", lastName = "P",
+        email = "s@example.com", role = 1, plainPassword = { password = "topSecret007", confirm = "topSecret007" } } })
+      assert.equal(201, r.status)
+    end)
+  end)
+
+  describe("lists", function()
+    it("ignore free text for tags and devices, as Mautic 5.1 does", function()
+      create("tags", { tag = "alpha" }, "tag")
+      create("tags", { tag = "beta" }, "tag")
+      assert.equal(2, req("GET", "/api/tags", { query = "search=alpha" }).body.total)
+      assert.equal(1, req("GET", "/api/tags", { query = "search=ids:1" }).body.total)
+    end)
+  end)
+
+  describe("notes and devices", function()
+    it("show their contact whole when the request named it, else as a lazy reference", function()
+      local c = create("contacts", { email = "n@example.com" }, "contact")
+      local n = create("notes", { lead = c.id, text = "hello", type = "general" }, "note")
+      assert.same({ "core", "social", "personal", "professional" }, json.keys(n.lead.fields))
+      assert.same({}, req("GET", "/api/notes/" .. n.id).body.note.lead.fields)
+      local d = create("devices", { lead = c.id, device = "desktop" }, "device")
+      assert.equal("n@example.com", d.lead.email)
+    end)
+  end)
+
+  describe("forms", function()
+    it("number their fields, map them on a write, and answer sub-deletions without nulls", function()
+      local f = create("forms", { name = "Signup", fields = {
+        { label = "Email", alias = "email", type = "email", leadField = "email" },
+        { label = "Go", alias = "go", type = "button" } } }, "form")
+      assert.same({ 1, 2 }, { f.fields[1].order, f.fields[2].order })
+      assert.equal("contact", f.fields[1].mappedObject)
+      assert.equal(true, f.fields[2].showLabel)
+      assert.equal(json.null, req("GET", "/api/forms/" .. f.id).body.form.fields[1].mappedObject)
+      local r = req("DELETE", "/api/forms/" .. f.id .. "/fields/delete", { query = "fields[]=" .. f.fields[1].id })
+      assert.is_nil(r.body.form.category)
+      assert.equal(1, #r.body.form.fields)
+      r = req("DELETE", "/api/forms/" .. f.id .. "/delete")
+      assert.equal(json.null, r.body.form.fields[1].id)
     end)
   end)
 end)
