@@ -195,6 +195,7 @@ local function batch_edit(F, req, replace)
     end
     if err and err.version == false then return err end
     local shown = res_row or row
+    if not res_row and row and err.status == 400 and impl.preview then shown = impl.preview(F, row, item, replace) end
     if shown then
       -- the batch read its rows as a list does: a row edited in place keeps that shape
       -- (a contact replaced by PUT gets its fields rebuilt, in the fields' order)

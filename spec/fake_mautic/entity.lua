@@ -283,6 +283,14 @@ local function validate(F, input, op)
 end
 _M.validate = validate
 
+-- the properties a point action's form fills in when a PUT leaves them out (recorded)
+local POINT_PROPERTIES = {
+  ["url.hit"] = function()
+    return O{ "page_url", null, "page_hits", null, "accumulative_time_unit", null, "accumulative_time", 0,
+              "returns_within_unit", null, "returns_within", 0, "returns_after_unit", null, "returns_after", 0 }
+  end,
+}
+
 -- PHP's (int) cast of a request value
 local function php_int(v)
   if type(v) == "number" then return v >= 0 and math.floor(v) or -math.floor(-v) end
@@ -324,6 +332,9 @@ local function apply(F, e, input, replace, category)
     end
   end
   if category and category ~= 0 then e.category = _M.category_repr(category) end
+  if replace and F.path == "points" and input.properties == nil and POINT_PROPERTIES[e.type] then
+    e.properties = POINT_PROPERTIES[e.type]()
+  end
 end
 
 local function stamp_modified(e, ident)
@@ -377,6 +388,28 @@ local EMBEDS = { notes = "note", devices = "device" }
 
 -- ctx.input: what this request sent (a note's or device's contact named there is
 -- read whole, else it is a lazy reference)
+-- the entity as a refused edit leaves it in memory: the form bound the input
+-- (a PUT cleared the rest) before validation failed; nothing is stored.
+-- A batch answers refused entities this way.
+-- (what the file sets, not the form, stays)
+local NOT_FORM = { extension = true, mime = true, size = true, downloadCount = true, uniqueDownloadCount = true,
+                   revision = true, sentCount = true, readCount = true }
+
+function _M.preview(F, e, input, replace)
+  local copy = json.copy(e)
+  if replace then
+    for _, k in ipairs(json.keys(data.templates[F.path])) do
+      if not FIXED[k] and not NOT_FORM[k] and input[k] == nil and type(copy[k]) ~= "table" then
+        copy[k] = null
+        if k == "isPublished" then copy[k] = false end      -- the publish toggle reads false
+      end
+    end
+  end
+  apply(F, copy, input, false, 0)
+  if F.path == "assets" and util.is_empty(copy.alias) then copy.downloadUrl = null end
+  return copy
+end
+
 function _M.serialize(F, e, ctx)
   local input = ctx and ctx.input
   if F.path == "forms" and input == nil then

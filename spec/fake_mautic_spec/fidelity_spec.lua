@@ -429,4 +429,30 @@ describe("fake Mautic, as the PHP client's suite sees it", function()
       assert.equal(json.null, r.body.form.fields[1].id)
     end)
   end)
+
+  describe("PUT", function()
+    it("in a batch answers a refused entity as the form left it, storing nothing", function()
+      local a = create("assets", { title = "A", storageLocation = "remote", file = "http://x.test/a.pdf" }, "asset")
+      local r = req("PUT", "/api/assets/batch/edit", { json = { { id = a.id, title = "B", storageLocation = "remote",
+                                                               file = "http://x.test/b.pdf" } } })
+      assert.same({ 400 }, r.body.statusCodes)
+      local shown = r.body.assets[1]
+      assert.equal("B", shown.title)
+      assert.equal(json.null, shown.language)       -- cleared: that is why it was refused
+      assert.equal(false, shown.isPublished)
+      local stored = req("GET", "/api/assets/" .. a.id).body.asset
+      assert.equal("A", stored.title)
+      assert.equal("en", stored.language)
+    end)
+
+    it("fills a url.hit point action's properties with its form's defaults", function()
+      local p = create("points", { name = "P", type = "url.hit", delta = 5 }, "point")
+      assert.same({}, p.properties)
+      local r = req("PUT", "/api/points/" .. p.id .. "/edit", { json = { name = "P", type = "url.hit", delta = 5,
+                                                                       repeatable = false } })
+      assert.equal(200, r.status)
+      assert.same({ "page_url", "page_hits", "accumulative_time_unit", "accumulative_time", "returns_within_unit",
+                    "returns_within", "returns_after_unit", "returns_after" }, json.keys(r.body.point.properties))
+    end)
+  end)
 end)
