@@ -11,11 +11,17 @@ PACKAGES = lua5.4 liblua5.4-dev lua-cjson lua-cjson-dev libcurl4-openssl-dev lib
            luajit2 libluajit2-5.1-dev lua-busted lua-check luarocks nginx libnginx-mod-http-lua \
            lua-resty-core valgrind pkg-config cppcheck curl openssl wrk
 
+# what `make fidelity` needs besides the fake's own nginx: PHP and the PHP client suite's libraries
+FIDELITY_PACKAGES = nginx libnginx-mod-http-lua curl python3 php-cli php-curl php-xml php-mbstring phpunit \
+           php-guzzlehttp-guzzle php-guzzlehttp-psr7 php-guzzlehttp-promises php-psr-http-client \
+           php-psr-http-message php-psr-http-factory php-psr-log
+FIDELITY_SHARED  ?= $(abspath $(CURDIR)/..)/shared
+
 CORE_54  = build/lua5.4/mautic/core.so
 CORE_JIT = build/luajit/mautic/core.so
 CORE_SAN = build/asan/mautic/core.so
 
-.PHONY: all deps build test check demo fake fake-stop bench docs valgrind clean lint sanitize
+.PHONY: all deps build test check demo fake fake-stop bench docs valgrind clean lint sanitize fidelity
 
 all: build
 
@@ -69,6 +75,14 @@ sanitize: $(CORE_SAN)
 # Every spec under valgrind's leak check (Lua 5.4); slow, so not part of `check`.
 valgrind: build
 	@bin/run-specs valgrind
+
+# The official PHP client's test suite against a fresh fake, compared test by test with its
+# results against a real Mautic 5.1 (../shared/peer-suites/mautic-api-library; without
+# ../shared it says so and succeeds). See spec/fake_mautic/tools/fidelity.
+fidelity:
+	@if [ -d "$(FIDELITY_SHARED)/peer-suites/mautic-api-library" ]; then \
+	  $(MAKE) --no-print-directory deps PACKAGES="$(FIDELITY_PACKAGES)"; fi
+	@FIDELITY_SHARED="$(FIDELITY_SHARED)" spec/fake_mautic/tools/fidelity
 
 demo: deps build
 	@bin/demo

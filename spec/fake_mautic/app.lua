@@ -20,6 +20,7 @@ local oauth1 = require "fake_mautic.oauth1"
 local _M = { _VERSION = "0.1" }
 
 local initialized = false
+local INDEX = "/index.php"
 
 function _M.init()
   if initialized then return end
@@ -85,13 +86,17 @@ local function send(req, res, extra_headers)
   ngx.header["Content-Type"] = res.content_type or "application/json"
   if res.version then ngx.header["Mautic-Version"] = config.get("version") or "5.1.0" end
   for k, v in pairs(extra_headers or {}) do ngx.header[k] = v end
-  for k, v in pairs(res.headers or {}) do ngx.header[k] = v end
+  for k, v in pairs(res.headers or {}) do
+    -- a relative Location is generated under the front controller the request came through
+    if k == "Location" and type(v) == "string" and v:sub(1, 1) == "/" and req.base ~= "" then v = req.base .. v end
+    ngx.header[k] = v
+  end
   local body = responses.encode(res)
   if req.method ~= "HEAD" and body ~= "" then ngx.print(body) end
 end
 
 local function redirect_slash(req)
-  local target = (req.path:gsub("/+$", ""))
+  local target = req.base .. (req.path:gsub("/+$", ""))
   local host = ngx.var.http_host or ("127.0.0.1:" .. ngx.var.server_port)
   local url = ngx.var.scheme .. "://" .. host .. target
   if req.query ~= "" then url = url .. "?" .. req.query end
@@ -122,7 +127,7 @@ local function dispatch(req)
     if limited then return limited end
   end
   local handler, params = router.match(req.method, req.path)
-  if not handler then return responses.route_not_found(req.path, req.query) end
+  if not handler then return responses.route_not_found(req.base .. req.path, req.query) end
   req.params = params
   local input = decode_body(req)
   if input == nil then
@@ -143,13 +148,21 @@ function _M.handle()
   if path:sub(1, 8) == "/__fake/" then
     return admin.handle(method, path)
   end
+  -- /index.php/api/... is the same as /api/...: Mautic's front controller in the
+  -- URL, as installs without URL rewriting (and the PHP library's CI) call it
+  local base = ""
+  if path == INDEX or path:sub(1, #INDEX + 1) == INDEX .. "/" then
+    base = INDEX
+    path = path:sub(#INDEX + 1)
+    if path == "" then path = "/" end
+  end
 
   local headers = ngx.req.get_headers(200)
   local ct = headers["content-type"]
   if type(ct) == "table" then ct = ct[1] end
   local body = read_body()
   local req = {
-    method = method, path = path, raw_path = raw_path, query = query, args = util.parse_php(query),
+    method = method, path = path, raw_path = raw_path, base = base, query = query, args = util.parse_php(query),
     headers = headers, content_type = ct, body = body,
   }
   local entry = {

@@ -84,10 +84,11 @@ end
 
 function _M.list(req)
   local rows = {}
-  local search = req.args.search
+  local ids, search = require("fake_mautic.search").take_ids(req.args.search)
   for _, x in ipairs(_M.all()) do
-    if type(search) ~= "string" or search == "" or
-       tostring(x.event.name or ""):lower():find(search:lower(), 1, true) then
+    if (not ids or require("fake_mautic.search").ids_match(ids, x.event.id)) and
+       (type(search) ~= "string" or search == "" or
+        tostring(x.event.name or ""):lower():find(search:lower(), 1, true)) then
       rows[#rows + 1] = x
     end
   end
@@ -143,12 +144,15 @@ function _M.campaign_contact_events(req)
   if not c then return not_found() end
   local rec = store.get("contacts", req.params.contactId)
   if not rec then return not_found() end
+  local m = store.extra("campaign_members")[c.id]
+  if not (m and m[rec.id]) then
+    return responses.error(409, ("The contact %s is not in the campaign %s."):format(rec.id, c.id))
+  end
   local out = A{}
   for _, x in ipairs(_M.all()) do
     if x.campaign == c then out[#out + 1] = contact_view(x, rec.id) end
   end
   local membership = A{}
-  local m = store.extra("campaign_members")[c.id]
   if m and m[rec.id] then
     membership[1] = O{ "dateAdded", m[rec.id].dateAdded, "manuallyRemoved", false, "manuallyAdded", true,
                        "rotation", 1, "dateLastExited", null }
@@ -167,32 +171,69 @@ local function iso_date(v)
   return string.format("%s-%s-%sT%s:%s:%s+00:00", y, mo, d, h or "00", mi or "00", (s ~= nil and s ~= "") and s or "00")
 end
 
--- write the log of one contact/event; -> log | nil, error response
+-- Mautic's refusals of a log edit: 409 with the message of its flashes
+local function conflict(msg) return responses.error(409, msg) end
+
+-- write the log of one contact/event, by Mautic's rules: the contact must be in the
+-- campaign; an executed event cannot be edited; a new log needs triggerDate or
+-- dateTriggered; a decision cannot be scheduled.
+-- -> event, contact, created | nil, error response
 local function apply_edit(event_id, contact_id, input)
   local x = _M.find(event_id)
   if not x then return nil, not_found() end
   local rec = store.get("contacts", contact_id)
   if not rec then return nil, not_found("Contact not found.") end
-  local all = logs()
-  local m = all[tonumber(x.event.id)]
-  if not m then m = {}; all[tonumber(x.event.id)] = m end
-  local l = m[rec.id]
-  if not l then l = { isScheduled = true }; m[rec.id] = l end
-  if input.triggerDate ~= nil then
-    local d = iso_date(input.triggerDate)
-    if not d then return nil, responses.bad_request("triggerDate: a date (Y-m-d H:i:s) is required.") end
-    l.triggerDate = d
-    l.isScheduled = true
+  local c, e = x.campaign, x.event
+  local members = store.extra("campaign_members")[c.id]
+  if not (members and members[rec.id]) then
+    return nil, conflict(("The contact %s is not in the campaign %s."):format(rec.id, c.id))
   end
-  if input.dateTriggered ~= nil then l.dateTriggered = iso_date(input.dateTriggered) end
-  if input.isScheduled ~= nil then l.isScheduled = util.truthy(input.isScheduled) end
+  local all = logs()
+  local m = all[tonumber(e.id)]
+  local l = m and m[rec.id]
+  if l and l.dateTriggered then
+    return nil, conflict(("The event %s in the campaign %s has already been executed at %s for the contact %s.")
+      :format(e.id, c.id, l.dateTriggered, rec.id))
+  end
+  if not l and input.triggerDate == nil and input.dateTriggered == nil then
+    return nil, conflict(("The event %s in the campaign %s must be scheduled or marked as complete as the contact %s " ..
+      "does not have a log entry yet."):format(e.id, c.id, rec.id))
+  end
+  if input.triggerDate ~= nil and e.eventType == "decision" then
+    return nil, conflict(("A decision type event cannot be scheduled. Event: %s, campaign: %s, contact: %s.")
+      :format(e.id, c.id, rec.id))
+  end
+  local trigger, triggered
+  if input.triggerDate ~= nil then
+    trigger = iso_date(input.triggerDate)
+    if not trigger then return nil, responses.uncaught(500) end     -- new \DateTime() throws
+  end
+  if input.dateTriggered ~= nil then
+    triggered = iso_date(input.dateTriggered)
+    if not triggered then return nil, responses.uncaught(500) end
+  end
+  local created = false
+  if not l then
+    if not m then m = {}; all[tonumber(e.id)] = m end
+    local seq = store.extra("subseq")
+    seq.event_log = (seq.event_log or 0) + 1
+    l = { id = seq.event_log }
+    m[rec.id] = l
+    created = true
+  end
+  l.updated = util.iso()
+  if triggered then l.dateTriggered = triggered end
+  if trigger then l.triggerDate = trigger end
   if type(input.metadata) == "table" then l.metadata = input.metadata end
-  return x, rec
+  -- saved through the scheduler: scheduled, for now when no trigger date was given
+  l.triggerDate = l.triggerDate or util.iso()
+  l.isScheduled = true
+  return x, rec, created
 end
 
 function _M.edit_contact_event(req)
   local input = type(req.input) == "table" and req.input or json.obj()
-  local x, rec = apply_edit(req.params.eventId, req.params.contactId, input)
+  local x, rec, created = apply_edit(req.params.eventId, req.params.contactId, input)
   if not x then return rec end
   local o = event_fields(x.event, LOG_VIEW)
   local c = x.campaign
@@ -201,26 +242,47 @@ function _M.edit_contact_event(req)
                   "allowRestart", c.allowRestart == true, "publishUp", c.publishUp == nil and null or c.publishUp,
                   "publishDown", c.publishDown == nil and null or c.publishDown, "events", A{}, "deleted", null }
   o.contactLog = contact_log(x.event.id, rec.id)
-  return ok(O{ "event", o }, 201)
+  return ok(O{ "event", o }, created and 201 or 200)
 end
 
+-- every event named in the batch is answered (edited or not), keyed by id; an item
+-- whose event or contact is unknown is a 404, a refused edit a 409 (errors by index)
 function _M.edit_batch(req)
   local items = req.input
   if not json.is_arr(items) then
     if json.is_obj(items) and #json.keys(items) == 0 then items = {} else items = util.list(items) end
   end
-  local events, errors = json.obj(), json.obj()
+  local found = {}
+  for _, item in ipairs(items) do
+    local x = type(item) == "table" and _M.find(item.eventId)
+    if x then found[#found + 1] = x end
+  end
+  local errors = json.obj()
+  local touched = {}
   for i, item in ipairs(items) do
-    if type(item) ~= "table" or item.eventId == nil or item.contactId == nil then
-      errors[tostring(i - 1)] = O{ "message", "eventId and contactId are required.", "code", 400, "type", "api" }
+    local ok_item = type(item) == "table" and item.eventId ~= nil and item.contactId ~= nil and
+                    _M.find(item.eventId) and store.get("contacts", item.contactId)
+    if not ok_item then
+      errors[tostring(i - 1)] = O{ "message", "contactId and/or eventId are misssing from this item's parameters.",
+                                   "code", 404, "type", "api" }
     else
       local x, rec = apply_edit(item.eventId, item.contactId, item)
       if x then
-        events[tostring(x.event.id)] = contact_view(x, rec.id)
+        touched[tonumber(x.event.id)] = rec.id
       else
         local e = rec.body.errors[1]
-        errors[tostring(i - 1)] = O{ "message", e.message, "code", rec.status, "type", "api" }
+        errors[tostring(i - 1)] = O{ "code", rec.status, "message", e.message, "details", A{}, "type", null }
       end
+    end
+  end
+  table.sort(found, function(a, b) return tonumber(a.event.id) < tonumber(b.event.id) end)
+  local events = json.obj()
+  for _, x in ipairs(found) do
+    local id = tonumber(x.event.id)
+    if events[tostring(id)] == nil then
+      local o = event_fields(x.event, LOG_VIEW)
+      o.contactLog = touched[id] and contact_log(id, touched[id]) or A{}
+      events[tostring(id)] = o
     end
   end
   local body = O{ "events", #json.keys(events) == 0 and A{} or events }

@@ -53,15 +53,18 @@ function _M.edit(F, rec, input, ident, replace)
   return rec
 end
 
+-- ctx: fresh, deleted, columns (see contacts.serialize)
 function _M.serialize(F, rec, ctx)
   ctx = ctx or {}
   local fresh = ctx.fresh and rec.fresh
   return O{ "id", ctx.deleted and null or rec.id, "score", rec.score,
-            "fields", fielded.block(FAMILY, "company", rec.id, rec.values, fresh) }
+            "fields", fielded.block(FAMILY, "company", rec.id, rec.values,
+                                    { fresh = fresh, columns = ctx.columns, deleted = ctx.deleted }) }
 end
 
-function _M.remove(F, rec)
+function _M.remove(F, rec, ctx)
   store.delete("companies", rec.id)
+  if ctx and ctx.batch then return _M.serialize(F, rec, { columns = true }) end
   return _M.serialize(F, rec, { deleted = true })
 end
 

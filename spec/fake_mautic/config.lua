@@ -23,6 +23,10 @@ local function defaults()
     oauth1_consumers = { ["fake-consumer"] = "fake-consumer-secret" }, -- key -> secret | { secret =, user = }
     oauth1_timestamp_window = 300,  -- seconds a timestamp may be off (and nonces are remembered)
     base_url = nil,                 -- used in absolute URLs (defaults to the request's host)
+    -- published integrations: off as on a fresh install. With them, marketing messages
+    -- accept the sms / notification channel (without: 400 "This form should not contain extra fields.")
+    sms_integration = false,
+    notification_integration = false,
   }
 end
 

@@ -94,21 +94,75 @@ local function new_record(ident)
   }
 end
 
--- copy input into a record. PATCH ignores blank values unless overwriteWithBlank.
-local function apply(rec, input, replace)
+-- PHP's FILTER_VALIDATE_BOOLEAN, which boolean fields go through: "1", "true", "on",
+-- "yes" (any case) and true are 1, anything else ("no", "false", "0", "off") is 0
+local function to_boolean(v)
+  if v == true then return 1 end
+  if type(v) == "number" then return v == 1 and 1 or 0 end
+  if type(v) ~= "string" then return 0 end
+  local s = v:match("^%s*(.-)%s*$"):lower()
+  return (s == "1" or s == "true" or s == "on" or s == "yes") and 1 or 0
+end
+_M.to_boolean = to_boolean
+
+local function is_blank(v) return v == nil or v == null or v == "" end
+
+-- A field a PUT leaves out is cleared. The answer to that PUT shows it as the
+-- form's empty data ("", 0 for numbers) in its group, and in "all" as null when it
+-- had a value, as the empty data when it had none; what is stored (and read back
+-- later) is null either way. overwriteWithBlank shows every empty field that way too.
+local function empty_data(f)
+  if f.type == "number" then return 0 end
+  return ""
+end
+local function blanked(f, current)
+  if not is_blank(current) then return null end
+  return empty_data(f)
+end
+
+-- a field value as the contact stores it
+local function field_value(f, v)
+  if type(v) == "table" and v ~= null then v = table.concat(util.list(v), "|") end
+  if f.type == "number" and util.num(v) then v = util.num(v) end
+  if f.type == "boolean" then v = to_boolean(v) end
+  return v
+end
+_M.field_value = field_value
+
+-- copy input into a record. PATCH ignores blank values unless overwriteWithBlank,
+-- which also fills every empty field; PUT clears what it does not send.
+local function apply(rec, input, replace, creating)
   local aliases = fielded.aliases(FAMILY)
-  local blank_ok = replace or util.truthy(input.overwriteWithBlank)
-  if replace then
-    rec.values = {}
+  local overwrite = util.truthy(input.overwriteWithBlank)
+  local blank_ok = replace or overwrite
+  if replace then rec.points_set = true end
+  rec.shown, rec.shown_all = {}, {}     -- how this write's answer shows the fields it cleared
+  if replace or overwrite then
     for _, f in ipairs(fielded.defs(FAMILY)) do
-      if f.group == "core" then rec.values[f.alias] = (f.type == "number") and 0 or "" end
+      if f.alias ~= "points" and input[f.alias] == nil then
+        local cur = rec.values[f.alias]
+        if replace or is_blank(cur) then
+          rec.shown[f.alias] = empty_data(f)
+          rec.shown_all[f.alias] = blanked(f, cur)
+          rec.values[f.alias] = null
+        end
+      end
+    end
+  end
+  if creating then
+    -- a new contact gets the default value of every field it does not send
+    for _, f in ipairs(fielded.defs(FAMILY)) do
+      local d = f.defaultValue
+      if f.alias ~= "points" and is_blank(input[f.alias]) and not is_blank(d) and is_blank(rec.values[f.alias]) then
+        rec.values[f.alias] = field_value(f, d)
+      end
     end
   end
   for _, k in ipairs(json.keys(input)) do
     local v = input[k]
     if k == "points" then
       local n = util.num(v)
-      if n then rec.points = n end
+      if n then rec.points = n; rec.points_set = true end
     elseif k == "owner" then
       local oid = type(v) == "table" and v.id or v
       rec.owner = util.int(oid)
@@ -121,15 +175,20 @@ local function apply(rec, input, replace)
       rec.stage = util.int(sid)
     elseif k == "lastActive" then
       rec.lastActive = v
+    elseif k == "doNotContact" and type(v) == "table" then
+      for _, d in ipairs(util.list(v)) do
+        if type(d) == "table" and type(d.channel) == "string" and d.channel ~= "" then
+          _M.add_dnc(rec, d.channel, util.int(d.reason) or 3, d.comments, util.int(d.channelId))
+        end
+      end
     elseif aliases[k] then
       if v == "" or v == null then
-        if blank_ok then rec.values[k] = null end
+        if blank_ok then
+          rec.values[k] = null
+          if v == "" then rec.shown[k] = ""; rec.shown_all[k] = "" end
+        end
       else
-        if type(v) == "table" then v = table.concat(util.list(v), "|") end
-        local f = aliases[k]
-        if f.type == "number" and util.num(v) then v = util.num(v) end
-        if f.type == "boolean" then v = util.truthy(v) and 1 or 0 end
-        rec.values[k] = v
+        rec.values[k] = field_value(aliases[k], v)
       end
     end
   end
@@ -139,6 +198,24 @@ local function apply(rec, input, replace)
       if v ~= nil and v ~= null and v ~= "" then rec.dateIdentified = rec.dateAdded; break end
     end
   end
+end
+
+-- a do-not-contact entry for a channel (updated when the channel has one already)
+function _M.add_dnc(rec, channel, reason, comments, channel_id)
+  for _, d in ipairs(rec.dnc) do
+    if d.channel == channel then
+      d.reason = reason
+      if comments ~= nil and comments ~= null then d.comments = comments end
+      return d
+    end
+  end
+  local seq = store.extra("subseq")
+  seq.dnc = (seq.dnc or 0) + 1
+  local d = { id = seq.dnc, dateAdded = util.iso(), reason = reason,
+              comments = (comments == nil or comments == null) and "" or comments,
+              channel = channel, channelId = channel_id }
+  rec.dnc[#rec.dnc + 1] = d
+  return d
 end
 
 function _M.find_by_email(email)
@@ -158,7 +235,24 @@ end
 _M.touch = touch
 
 -- create: returns rec, status (201 or 200 when merged into a duplicate)
-function _M.create(F, input, ident)
+-- what a save compares: empty and null are the same value
+local function fingerprint(rec)
+  local keys = {}
+  for k in pairs(rec.values) do keys[#keys + 1] = k end
+  table.sort(keys)
+  local parts = {}
+  for _, k in ipairs(keys) do
+    local v = rec.values[k]
+    if not is_blank(v) then parts[#parts + 1] = k .. "=" .. tostring(v) end
+  end
+  parts[#parts + 1] = table.concat({ tostring(rec.points), tostring(rec.owner), tostring(rec.stage),
+    tostring(rec.color), table.concat(rec.tags, ","), #rec.dnc, tostring(rec.lastActive) }, "|")
+  return table.concat(parts, "\0")
+end
+
+-- create: returns rec, status (201 or 200 when merged into a duplicate).
+-- replace: a PUT on a missing id, which clears what it does not send
+function _M.create(F, input, ident, replace)
   local err = validate(input)
   if err then return nil, err end
   local dup = _M.find_by_email(input.email)
@@ -169,19 +263,27 @@ function _M.create(F, input, ident)
   end
   local rec = new_record(ident)
   rec.id = store.next_id("contacts")
-  apply(rec, input, false)
+  apply(rec, input, replace, true)
   store.put("contacts", rec.id, rec)
+  if rec.dateIdentified ~= null then require("fake_mautic.activity").identified(rec) end
   return rec
 end
 
+-- an edit that changes nothing (empty and null being alike) leaves dateModified alone
 function _M.edit(F, rec, input, ident, replace)
   local err = validate(input, rec)
-  if err then return nil, err end
+  if err then rec.shown, rec.shown_all = nil, nil; return nil, err end
+  local before = fingerprint(rec)
   if replace then
     rec.points = 0; rec.owner = nil; rec.color = null
   end
   apply(rec, input, replace)
-  touch(rec, ident)
+  if fingerprint(rec) ~= before then
+    touch(rec, ident)
+  else
+    rec.modifiedByUser = ident and ident.display or null
+    rec.fresh = false
+  end
   return rec
 end
 
@@ -225,21 +327,36 @@ local function utm_repr(rec)
   return out
 end
 
-function _M.fields_block(rec, fresh)
-  local overrides = { points = rec.points }
-  if fresh then overrides.points = (rec.points ~= 0) and rec.points or nil end
-  local b = fielded.block(FAMILY, "lead", rec.id, rec.values, fresh, overrides)
-  b.all.points = rec.points
+-- opts: see fielded.block; opts.points_float: the points field as the raw column
+-- (a float), as the shapes read straight from the database show it
+-- opts.written: the answer to the write that changed rec (shows what it cleared)
+function _M.fields_block(rec, opts)
+  opts = opts or {}
+  local points = rec.points
+  if opts.fresh then points = (rec.points ~= 0 or rec.points_set) and rec.points or nil
+  elseif opts.points_float then points = json.float(rec.points) end
+  local overrides, all_overrides = { points = points }, nil
+  if opts.written then
+    for k, v in pairs(rec.shown or {}) do overrides[k] = v end
+    all_overrides = rec.shown_all
+  end
+  local b = fielded.block(FAMILY, "lead", rec.id, rec.values, opts, overrides, all_overrides)
+  if b.all then b.all.points = rec.points end
   return b
 end
 
+-- ctx.fresh (create answer), ctx.minimal, ctx.deleted (a DELETE's answer: null id),
+-- ctx.columns (read by a list or a batch: values in table column order),
+-- ctx.kept (a batch delete's answer: id kept)
 function _M.serialize(F, rec, ctx)
   ctx = ctx or {}
   local fresh = ctx.fresh and rec.fresh
   local e = O{ "isPublished", true, "dateAdded", rec.dateAdded, "dateModified", rec.dateModified,
                "createdBy", null, "createdByUser", rec.createdByUser, "modifiedBy", null,
                "modifiedByUser", rec.modifiedByUser, "id", ctx.deleted and null or rec.id,
-               "points", rec.points, "color", rec.color, "fields", _M.fields_block(rec, fresh) }
+               "points", rec.points, "color", rec.color,
+               "fields", _M.fields_block(rec, { fresh = fresh, columns = ctx.columns, deleted = ctx.deleted,
+                                                written = ctx.input ~= nil }) }
   if ctx.minimal then return e end
   e.lastActive = rec.lastActive
   e.owner = _M.owner_repr(rec.owner)
@@ -254,17 +371,112 @@ function _M.serialize(F, rec, ctx)
   return e
 end
 
--- the flat contact inside notes/devices ("lead")
+-- the Lead entity's own properties for the core fields, in their order: the
+-- serializations without groups (the dnc and utm verbs, devices) show them
+local PROPS = { "title", "firstname", "lastname", "company", "position", "email", "phone", "mobile", "address1",
+                "address2", "city", "state", "zipcode", "timezone", "country" }
+
+local function user_full(id)
+  local u = id and store.get("users", id)
+  if not u then return null end
+  local role = type(u.role) == "table" and u.role ~= null and store.get("roles", u.role.id)
+  local r = null
+  if role then
+    r = O{ "isPublished", role.isPublished ~= false, "id", role.id, "name", role.name,
+           "description", role.description, "isAdmin", role.isAdmin == true }
+  end
+  return O{ "isPublished", u.isPublished ~= false, "id", u.id, "username", u.username, "firstName", u.firstName,
+            "lastName", u.lastName, "email", u.email, "role", r,
+            "timezone", (u.timezone == nil or u.timezone == null) and "" or u.timezone,
+            "locale", (u.locale == nil or u.locale == null) and "" or u.locale }
+end
+
+-- a value without its nulls (JMS with serializeNull off), recursively
+local function drop_nulls(v)
+  if type(v) ~= "table" or v == null or json.is_float(v) then return v end
+  if json.is_obj(v) then
+    local out = json.obj()
+    for _, k in ipairs(json.keys(v)) do
+      local x = v[k]
+      if x ~= null and x ~= nil then out[k] = drop_nulls(x) end
+    end
+    return out
+  end
+  local out = A{}
+  for i = 1, #v do out[#out + 1] = drop_nulls(v[i]) end
+  return out
+end
+_M.drop_nulls = drop_nulls
+
+-- the contact as the dnc and utm verbs answer it: every property, nulls left out,
+-- the core values flat beside the fields, no "all" group
+function _M.serialize_plain(rec)
+  local e = O{ "isPublished", true, "dateAdded", rec.dateAdded, "dateModified", rec.dateModified,
+               "createdByUser", rec.createdByUser, "modifiedByUser", rec.modifiedByUser, "id", rec.id,
+               "points", rec.points, "color", rec.color }
+  for _, k in ipairs(PROPS) do e[k] = rec.values[k] end
+  e.fields = _M.fields_block(rec, { all = false, points_float = true })
+  e.lastActive = rec.lastActive
+  e.owner = user_full(rec.owner)
+  e.ipAddresses = A{}
+  e.tags = tags_repr(rec)
+  e.utmtags = utm_repr(rec)
+  e.stage = stage_repr(rec.stage)
+  e.dateIdentified = rec.dateIdentified
+  local dnc = A{}
+  for _, d in ipairs(rec.dnc) do
+    dnc[#dnc + 1] = O{ "id", d.id, "dateAdded", d.dateAdded, "reason", d.reason, "comments", d.comments,
+                       "channel", d.channel, "channelId", d.channelId or null }
+  end
+  e.doNotContact = dnc
+  e.frequencyRules = A{}
+  return drop_nulls(e)
+end
+
+-- the contact inside a note or a device ("lead"). loaded: the request set it, so
+-- its fields were read (without "all"); otherwise it is a lazy reference whose
+-- fields are []. style "note": id, points, color, fields; "device": every property.
+function _M.embedded(id, style, loaded)
+  local rec = id and store.get("contacts", id)
+  if not rec then return null end
+  local fields = loaded and _M.fields_block(rec, { all = false, points_float = true }) or A{}
+  if style == "note" then
+    return O{ "id", rec.id, "points", rec.points, "color", rec.color, "fields", fields }
+  end
+  local e = O{ "createdByUser", rec.createdByUser, "modifiedByUser", rec.modifiedByUser, "id", rec.id,
+               "points", rec.points, "color", rec.color }
+  for _, k in ipairs(PROPS) do
+    local v = rec.values[k]
+    if v == nil then v = null end
+    e[k] = v
+  end
+  e.fields = fields
+  e.lastActive = rec.lastActive
+  e.owner = user_full(rec.owner)
+  e.ipAddresses = A{}
+  e.tags = tags_repr(rec)
+  e.utmtags = utm_repr(rec)
+  e.stage = stage_repr(rec.stage)
+  e.dateIdentified = rec.dateIdentified
+  e.preferredProfileImage = null
+  e.doNotContact = dnc_repr(rec)
+  e.frequencyRules = A{}
+  return e
+end
+
+-- the flat contact inside form submissions ("lead")
 function _M.lead_repr(id)
   local rec = id and store.get("contacts", id)
   if not rec then return null end
   return O{ "id", rec.id, "points", rec.points, "color", rec.color,
-            "fields", _M.fields_block(rec, false) }
+            "fields", _M.fields_block(rec, {}) }
 end
 
-function _M.remove(F, rec)
+-- ctx.batch: a batch delete, whose answer keeps the ids and reads the rows as a list does
+function _M.remove(F, rec, ctx)
   store.delete("contacts", rec.id)
   for _, m in pairs(store.extra("segment_members")) do m[rec.id] = nil end
+  if ctx and ctx.batch then return _M.serialize(F, rec, { columns = true }) end
   return _M.serialize(F, rec, { deleted = true })
 end
 

@@ -42,7 +42,7 @@ function _M.list(F, req)
   if not page then return total end
   local minimal = util.truthy(req.args.minimal)
   return responses.ok(search.list_body(F, page, total, function(row)
-    return impl.serialize(F, row, { minimal = minimal })
+    return impl.serialize(F, row, { minimal = minimal, columns = true })
   end))
 end
 
@@ -57,7 +57,7 @@ function _M.new(F, req)
   local impl = _M.impl(F)
   local row, err, status = impl.create(F, input_object(req), req.ident)
   if not row then return err end
-  local body = item_body(F, impl.serialize(F, row, { fresh = true }))
+  local body = item_body(F, impl.serialize(F, row, { fresh = true, input = input_object(req) }))
   if status == 200 then return responses.ok(body, 200) end
   return responses.ok(body, 201, location(F, row.id))
 end
@@ -68,13 +68,14 @@ local function edit(F, req, replace)
   local row = store.get(F.path, req.params.id)
   if not row then
     if not replace then return responses.not_found() end
-    local created, err = impl.create(F, input, req.ident)
+    local created, err = impl.create(F, input, req.ident, true)
     if not created then return err end
-    return responses.ok(item_body(F, impl.serialize(F, created, { fresh = true })), 201, location(F, created.id))
+    return responses.ok(item_body(F, impl.serialize(F, created, { fresh = true, input = input })), 201,
+                        location(F, created.id))
   end
   local ok, err = impl.edit(F, row, input, req.ident, replace)
   if not ok then return err end
-  return responses.ok(item_body(F, impl.serialize(F, row, {})))
+  return responses.ok(item_body(F, impl.serialize(F, row, { input = input })))
 end
 
 function _M.patch(F, req) return edit(F, req, false) end
@@ -123,19 +124,27 @@ local function check_limit(items)
   end
 end
 
+-- a PHP array of { index, value } pairs as json_encode writes it: a list when the
+-- indexes run 0, 1, 2..., else an object keyed by index
+local function php_array(pairs_)
+  local sequential = true
+  for i, pair in ipairs(pairs_) do
+    if pair[1] ~= i - 1 then sequential = false end
+  end
+  local out = sequential and A{} or json.obj()
+  for i, pair in ipairs(pairs_) do
+    if sequential then out[i] = pair[2] else out[tostring(pair[1])] = pair[2] end
+  end
+  return out
+end
+_M.php_array = php_array
+
+-- entities, errors: arrays of { input index, value }
 local function batch_answer(F, entities, codes, errors, status)
   local body = json.obj()
-  local list
-  if #json.keys(errors) > 0 then
-    list = json.obj()
-    for _, pair in ipairs(entities) do list[tostring(pair[1])] = pair[2] end
-  else
-    list = A{}
-    for _, pair in ipairs(entities) do list[#list + 1] = pair[2] end
-  end
-  body[F.list] = list
+  body[F.list] = php_array(entities)
   body.statusCodes = A(codes)
-  if #json.keys(errors) > 0 then body.errors = errors end
+  if #errors > 0 then body.errors = php_array(errors) end
   return responses.ok(body, status)
 end
 
@@ -145,17 +154,17 @@ function _M.batch_new(F, req)
   if not items then return responses.uncaught(500) end
   local lim = check_limit(items)
   if lim then return lim end
-  local entities, codes, errors = {}, {}, json.obj()
+  local entities, codes, errors = {}, {}, {}
   for i, item in ipairs(items) do
     if type(item) ~= "table" then item = json.obj() end
     local row, err, status = impl.create(F, item, req.ident)
     if row then
-      entities[#entities + 1] = { i - 1, impl.serialize(F, row, { fresh = true }) }
+      entities[#entities + 1] = { i - 1, impl.serialize(F, row, { fresh = true, input = item }) }
       codes[#codes + 1] = status or 201
     else
       if err.version == false then return err end     -- uncaught: the whole request fails
       codes[#codes + 1] = err.status
-      errors[tostring(i - 1)] = batch_error(err)
+      errors[#errors + 1] = { i - 1, batch_error(err) }
     end
   end
   return batch_answer(F, entities, codes, errors, 201)
@@ -167,7 +176,9 @@ local function batch_edit(F, req, replace)
   if not items then return responses.uncaught(500) end
   local lim = check_limit(items)
   if lim then return lim end
-  local entities, codes, errors = {}, {}, json.obj()
+  -- the answer lists every entity the batch found, edited or refused; a missing
+  -- one is only a 404 among the errors
+  local entities, codes, errors = {}, {}, {}
   for i, item in ipairs(items) do
     if type(item) ~= "table" then item = json.obj() end
     local id = util.int(item.id)
@@ -177,18 +188,26 @@ local function batch_edit(F, req, replace)
       res_row, err = impl.edit(F, row, item, req.ident, replace)
       code = 200
     elseif replace then
-      res_row, err = impl.create(F, item, req.ident)
+      res_row, err = impl.create(F, item, req.ident, true)
       code = 201
     else
       err = responses.not_found()
     end
+    if err and err.version == false then return err end
+    local shown = res_row or row
+    if not res_row and row and err.status == 400 and impl.preview then shown = impl.preview(F, row, item, replace) end
+    if shown then
+      -- the batch read its rows as a list does: a row edited in place keeps that shape
+      -- (a contact replaced by PUT gets its fields rebuilt, in the fields' order)
+      local columns = code == 200 and not (replace and F.path == "contacts" and res_row)
+      entities[#entities + 1] = { i - 1, impl.serialize(F, shown, { fresh = code == 201, input = item,
+                                                                    columns = columns }) }
+    end
     if res_row then
-      entities[#entities + 1] = { i - 1, impl.serialize(F, res_row, { fresh = code == 201 }) }
       codes[#codes + 1] = code
     else
-      if err.version == false then return err end
       codes[#codes + 1] = err.status
-      errors[tostring(i - 1)] = batch_error(err)
+      errors[#errors + 1] = { i - 1, batch_error(err) }
     end
   end
   return batch_answer(F, entities, codes, errors, 200)
@@ -206,7 +225,7 @@ function _M.batch_delete(F, req)
   for _, id in ipairs(list) do
     local row = store.get(F.path, util.int(id))
     if row then
-      local e = impl.remove(F, row)
+      local e = impl.remove(F, row, { batch = true })
       if e.id == null then e.id = row.id end   -- batch delete keeps the ids
       out[#out + 1] = e
     end

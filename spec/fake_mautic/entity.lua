@@ -15,6 +15,7 @@ local util = require "fake_mautic.util"
 local store = require "fake_mautic.store"
 local responses = require "fake_mautic.responses"
 local data = require "fake_mautic.data.templates"
+local field_order = require "fake_mautic.field_order"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -82,6 +83,17 @@ local function with_ids(F, list, seqname)
       for _, k in ipairs(json.keys(item)) do
         if k ~= "id" and (not tpl or tpl[k] ~= nil) then o[k] = item[k] end
       end
+      if F.path == "forms" and seqname == "fields" then
+        -- a form field: numbered in the order given, its label shown and its result saved
+        -- unless told otherwise; a leadField maps it onto that contact field
+        if o.order == nil or o.order == null then o.order = #out + 1 end
+        if item.showLabel == nil then o.showLabel = true end
+        if item.saveResult == nil then o.saveResult = true end
+        if type(o.leadField) == "string" and o.leadField ~= "" then
+          o.mappedObject = "contact"
+          o.mappedField = o.leadField
+        end
+      end
       out[#out + 1] = o
     end
   end
@@ -97,9 +109,11 @@ local function convert(F, k, v, default)
     if type(v) == "table" then v = v.id end
     return _M.role_repr(v)
   elseif k == "lead" and (F.path == "notes" or F.path == "devices") then
+    -- a reference; serialize() answers the contact itself
     if type(v) == "table" then v = v.id end
-    local contacts = require "fake_mautic.contacts"
-    return contacts.lead_repr(util.int(v))
+    local id = util.int(v)
+    if not id or not store.get("contacts", id) then return null end
+    return O{ "id", id }
   elseif (k == "events" or k == "fields" or k == "actions") and type(v) == "table" then
     return with_ids(F, v, k)
   elseif k == "channels" and F.path == "messages" and type(v) == "table" then
@@ -119,7 +133,7 @@ local function convert(F, k, v, default)
       end
     end
     return out
-  elseif k == "lists" and F.path == "campaigns" then
+  elseif k == "lists" and (F.path == "campaigns" or F.path == "emails") then
     local out = A{}
     for _, l in ipairs(util.list(v)) do
       local id = type(l) == "table" and l.id or l
@@ -181,7 +195,19 @@ local function derive(F, e, input, replace, creating)
   if F.path == "fields/contact" or F.path == "fields/company" then
     e.object = F.object
   end
+  if F.path == "emails" and (creating or replace) and util.is_empty(e.emailType) then
+    e.emailType = "template"      -- the entity's default, also what the form falls back to
+  end
 end
+
+local function message_channel_enabled(name)
+  local config = require "fake_mautic.config"
+  if name == "email" then return true end
+  if name == "sms" then return config.get("sms_integration") == true end
+  if name == "notification" then return config.get("notification_integration") == true end
+  return false
+end
+_M.message_channel_enabled = message_channel_enabled
 
 -- validation: returns nil or an error response
 local function validate(F, input, op)
@@ -208,10 +234,35 @@ local function validate(F, input, op)
       errors[#errors + 1] = { r[1], r[2] }
     end
   end
+  if F.path == "messages" and type(input.channels) == "table" then
+    -- the channels a fresh install offers: email; sms and notification only once their
+    -- integration is published (config sms_integration / notification_integration)
+    local chans = input.channels
+    for _, key in ipairs(json.is_arr(chans) and {} or json.keys(chans)) do
+      if not message_channel_enabled(key) then
+        errors[#errors + 1] = { tostring(key), "This form should not contain extra fields." }
+      end
+    end
+  end
+  if F.path == "users" and type(input.plainPassword) == "table" then
+    local pw = input.plainPassword.password
+    if type(pw) == "string" and pw ~= "" then
+      local inputs = { input.username, input.firstName, input.lastName }
+      if type(input.email) == "string" then inputs[#inputs + 1] = input.email:match("^[^@]*") end
+      if require("fake_mautic.password").weak(pw, inputs) then
+        errors[#errors + 1] = { "password", require("fake_mautic.password").MESSAGE }
+      end
+    end
+  end
   if F.path == "hooks" then
     local url = input.webhookUrl
     if url ~= nil and not util.is_empty(url) and not tostring(url):match("^https?://[^/]") then
       errors[#errors + 1] = { "webhookUrl", "A valid URL is required." }
+    end
+    -- a choice field: none, ASC or DESC
+    local dir = input.eventsOrderbyDir
+    if not util.is_empty(dir) and dir ~= "ASC" and dir ~= "DESC" then
+      errors[#errors + 1] = { "eventsOrderbyDir", "This value is not valid." }
     end
   end
   if #errors > 0 then return responses.validation(errors) end
@@ -232,20 +283,57 @@ local function validate(F, input, op)
 end
 _M.validate = validate
 
-local function apply(F, e, input, replace)
+-- the properties a point action's form fills in when a PUT leaves them out (recorded)
+local POINT_PROPERTIES = {
+  ["url.hit"] = function()
+    return O{ "page_url", null, "page_hits", null, "accumulative_time_unit", null, "accumulative_time", 0,
+              "returns_within_unit", null, "returns_within", 0, "returns_after_unit", null, "returns_after", 0 }
+  end,
+}
+
+-- PHP's (int) cast of a request value
+local function php_int(v)
+  if type(v) == "number" then return v >= 0 and math.floor(v) or -math.floor(-v) end
+  if type(v) == "boolean" then return v and 1 or 0 end
+  if type(v) == "string" then return tonumber(v:match("^%s*([+-]?%d+)")) or 0 end
+  if type(v) == "table" and v ~= null then return next(v) ~= nil and 1 or 0 end
+  return 0
+end
+_M.php_int = php_int
+
+-- The API takes `category` out of the form and sets it after validation, when it is not
+-- empty: -> category id (0: leave it alone) | nil, the 500 of the UnexpectedValueException
+-- Mautic throws for an unknown one (its message is shown, unlike other uncaught errors)
+local function category_of(F, input)
+  if input.category == nil or data.templates[F.path].category == nil then return 0 end
+  local id = php_int(input.category)
+  if id ~= 0 and not store.get("categories", id) then
+    return nil, responses.plain_error(500, "Category " .. id .. " does not exist")
+  end
+  return id
+end
+
+local function apply(F, e, input, replace, category)
   local tpl = data.templates[F.path]
   if replace then
+    local nulls = {}
+    for _, k in ipairs(F.put_null or {}) do nulls[k] = true end
     for _, k in ipairs(json.keys(tpl)) do
       if not FIXED[k] and k ~= "secret" then
         local d = tpl[k]
-        if type(d) == "boolean" then e[k] = false else e[k] = json.copy(d) end
+        if nulls[k] then e[k] = null
+        elseif type(d) == "boolean" then e[k] = false else e[k] = json.copy(d) end
       end
     end
   end
   for _, k in ipairs(json.keys(input)) do
-    if not FIXED[k] and tpl[k] ~= nil and not (F.path == "tags" and k == "description") then
+    if not FIXED[k] and tpl[k] ~= nil and k ~= "category" and not (F.path == "tags" and k == "description") then
       e[k] = convert(F, k, input[k], tpl[k])
     end
+  end
+  if category and category ~= 0 then e.category = _M.category_repr(category) end
+  if replace and F.path == "points" and input.properties == nil and POINT_PROPERTIES[e.type] then
+    e.properties = POINT_PROPERTIES[e.type]()
   end
 end
 
@@ -257,9 +345,11 @@ end
 function _M.create(F, input, ident)
   local err = validate(F, input, "create")
   if err then return nil, err end
+  local category, cerr = category_of(F, input)
+  if not category then return nil, cerr end
   local tpl = data.templates[F.path]
   local e = json.copy(tpl)
-  apply(F, e, input, false)
+  apply(F, e, input, false, category)
   e.id = store.next_id(F.path)
   local now = util.iso()
   if e.dateAdded ~= nil then e.dateAdded = now end
@@ -269,26 +359,117 @@ function _M.create(F, input, ident)
     e.modifiedByUser = ident and ident.display or null
   end
   derive(F, e, input, false, true)
+  local is_field = F.path == "fields/contact" or F.path == "fields/company"
+  if is_field and input.order == nil then e.order = field_order.new_order() end
   store.put(F.path, e.id, e)
+  if is_field then field_order.reorder(e) end
   return e
 end
 
 function _M.edit(F, e, input, ident, replace)
   local err = validate(F, input, replace and "put" or "patch")
   if err then return nil, err end
-  apply(F, e, input, replace)
+  local category, cerr = category_of(F, input)
+  if not category then return nil, cerr end
+  apply(F, e, input, replace, category)
   if e.revision ~= nil and type(e.revision) == "number" then e.revision = e.revision + 1 end
   stamp_modified(e, ident)
   derive(F, e, input, replace, false)
+  if F.path == "fields/contact" or F.path == "fields/company" then
+    -- a PUT clears what it does not send, the field's group and order included
+    if replace and input.order == nil then e.order = null end
+    if replace and input.group == nil then e.group = null end
+    field_order.reorder(e)
+  end
   return e
 end
 
-function _M.serialize(F, e) return e end
+local EMBEDS = { notes = "note", devices = "device" }
 
-function _M.remove(F, e)
+-- ctx.input: what this request sent (a note's or device's contact named there is
+-- read whole, else it is a lazy reference)
+-- the entity as a refused edit leaves it in memory: the form bound the input
+-- (a PUT cleared the rest) before validation failed; nothing is stored.
+-- A batch answers refused entities this way.
+-- (what the file sets, not the form, stays)
+local NOT_FORM = { extension = true, mime = true, size = true, downloadCount = true, uniqueDownloadCount = true,
+                   revision = true, sentCount = true, readCount = true }
+
+function _M.preview(F, e, input, replace)
+  local copy = json.copy(e)
+  if replace then
+    for _, k in ipairs(json.keys(data.templates[F.path])) do
+      if not FIXED[k] and not NOT_FORM[k] and input[k] == nil and type(copy[k]) ~= "table" then
+        copy[k] = null
+        if k == "isPublished" then copy[k] = false end      -- the publish toggle reads false
+      end
+    end
+  end
+  apply(F, copy, input, false, 0)
+  if F.path == "assets" and util.is_empty(copy.alias) then copy.downloadUrl = null end
+  return copy
+end
+
+function _M.serialize(F, e, ctx)
+  local input = ctx and ctx.input
+  if F.path == "forms" and input == nil then
+    -- where a field maps to is worked out when the form is saved, not stored
+    local out = json.copy(e)
+    for _, f in ipairs(util.list(out.fields)) do
+      if type(f) == "table" then f.mappedObject = null; f.mappedField = null end
+    end
+    return out
+  end
+  local style = EMBEDS[F.path]
+  if not style or type(e.lead) ~= "table" or e.lead == null then return e end
+  local out = json.obj()
+  local loaded = type(input) == "table" and not util.is_empty(input.lead)
+  for _, k in ipairs(json.keys(e)) do
+    if k == "lead" then out[k] = require("fake_mautic.contacts").embedded(e.lead.id, style, loaded)
+    else out[k] = e[k] end
+  end
+  return out
+end
+
+function _M.remove(F, e, ctx)
   store.delete(F.path, e.id)
+  e = _M.serialize(F, e, ctx)
+  if F.path == "categories" then
+    -- the foreign keys of the categorised tables are ON DELETE SET NULL
+    for _, fam in ipairs(store.families()) do
+      for _, row in pairs(store.rows(fam)) do
+        if type(row) == "table" and type(row.category) == "table" and row.category.id == e.id then
+          row.category = null
+        end
+      end
+    end
+  elseif F.path == "segments" then
+    -- and the join tables of segment emails and campaigns cascade
+    for _, fam in ipairs({ "emails", "campaigns" }) do
+      for _, row in pairs(store.rows(fam)) do
+        if type(row.lists) == "table" then
+          local kept = A{}
+          for _, l in ipairs(util.list(row.lists)) do
+            if not (type(l) == "table" and l.id == e.id) then kept[#kept + 1] = l end
+          end
+          row.lists = kept
+        end
+      end
+    end
+  end
   local out = json.copy(e)
   out.id = null
+  -- the rows of the collections go with it (their ids read null too); a campaign's
+  -- events and segments are removed before it
+  -- (a batch delete answers them as they were)
+  if not (ctx and ctx.batch) then
+    for _, k in ipairs({ "fields", "actions", "events", "channels" }) do
+      if json.is_arr(out[k]) then
+        for _, x in ipairs(out[k]) do if type(x) == "table" and x.id ~= nil then x.id = null end end
+      end
+    end
+    if F.path == "campaigns" then out.events = A{}; out.lists = A{}; out.forms = A{} end
+  end
   if F.path == "assets" and out.alias ~= null and out.language ~= null then
     out.downloadUrl = base_url() .. "/asset/:" .. tostring(out.alias)
   end
@@ -310,6 +491,7 @@ function _M.value(F, e, col)
 end
 
 function _M.matches(F, e, search)
+  if #F.search == 0 then return true end
   local s = search:lower()
   for _, col in ipairs(F.search) do
     local v = e[col]

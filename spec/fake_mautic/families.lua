@@ -7,12 +7,14 @@
 --   search    columns the free-text search looks in
 --   alias     { from = "name", sep = "-" }: alias derived on create and PUT
 --   put_500   PUT (replace) without this key ends in an uncaught 500 (NOT NULL column)
+--   put_null  booleans a PUT that leaves them out sets to null (the others become false)
+--   order     default list order (a column), else by id
 local _M = {}
 
 local list = {
   { path = "assets", item = "asset", list = "assets", keyed = false,
     required = { { "title", "A title is required." } }, search = { "title", "alias", "description" },
-    alias = { from = "title" } },
+    alias = { from = "title" }, put_null = { "disallow" } },
   { path = "campaigns", item = "campaign", list = "campaigns", keyed = true,
     required = { { "name", "A name is required." } }, search = { "name", "description" } },
   { path = "categories", item = "category", list = "categories", keyed = false,
@@ -23,15 +25,15 @@ local list = {
   { path = "contacts", item = "contact", list = "contacts", keyed = true, string_total = true,
     required = {}, custom = "contacts" },
   { path = "devices", item = "device", list = "devices", keyed = false,
-    required = {}, search = { "device", "deviceBrand", "deviceModel", "deviceOsName" } },
+    required = {}, search = {} },
   { path = "dynamiccontents", item = "dynamicContent", list = "dynamicContents", keyed = true,
     required = { { "name", "A name is required." } }, search = { "name", "content" } },
   { path = "emails", item = "email", list = "emails", keyed = true,
     required = { { "name", "A name is required." } }, search = { "name", "subject" }, put_500 = "language" },
-  { path = "fields/contact", item = "field", list = "fields", keyed = true,
+  { path = "fields/contact", item = "field", list = "fields", keyed = true, order = "order",
     required = { { "label", "A label is required." } }, search = { "label", "alias" },
     alias = { from = "label", sep = "_" }, put_500 = "isRequired", object = "lead" },
-  { path = "fields/company", item = "field", list = "fields", keyed = true,
+  { path = "fields/company", item = "field", list = "fields", keyed = true, order = "order",
     required = { { "label", "A label is required." } }, search = { "label", "alias" },
     alias = { from = "label", sep = "_" }, put_500 = "isRequired", object = "company" },
   { path = "focus", item = "focus", list = "focus", keyed = true,
@@ -39,7 +41,8 @@ local list = {
                  { "style", "Use the builder to select what style should be used." },
                  { "name", "A name is required." } }, search = { "name", "description" } },
   { path = "forms", item = "form", list = "forms", keyed = false,
-    required = { { "name", "A name is required." } }, search = { "name", "alias", "description" } },
+    required = { { "name", "A name is required." } }, search = { "name", "alias", "description" },
+    put_null = { "inKioskMode", "renderStyle" } },
   { path = "hooks", item = "hook", list = "hooks", keyed = true,
     required = { { "name", "A name is required." }, { "webhookUrl", "A valid URL is required." } },
     search = { "name", "description", "webhookUrl" } },
@@ -70,8 +73,9 @@ local list = {
     required = { { "name", "A name is required." } }, search = { "name", "message" }, put_500 = "language" },
   { path = "stages", item = "stage", list = "stages", keyed = false,
     required = { { "name", "A name is required." } }, search = { "name", "description" } },
+  -- Mautic 5.1 ignores free text when listing tags and devices (commands like ids: still work)
   { path = "tags", item = "tag", list = "tags", keyed = true,
-    required = {}, search = { "tag", "description" } },
+    required = {}, search = {} },
   { path = "tweets", item = "tweet", list = "tweets", keyed = true,
     required = { { "name", "A name is required." }, { "text", "A value is required." } },
     search = { "name", "text", "description" } },

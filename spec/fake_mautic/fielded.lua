@@ -56,6 +56,35 @@ function _M.aliases(family)
   return set
 end
 
+-- The columns of the leads and companies tables, in table order: a row read by a
+-- list (or a batch) has its values in this order; custom fields are columns added
+-- at the end, in the order they were created.
+local COLUMNS = {
+  lead = { "points", "last_active", "title", "firstname", "lastname", "company", "position", "email", "phone",
+           "mobile", "address1", "address2", "city", "state", "zipcode", "timezone", "country", "fax",
+           "preferred_locale", "attribution_date", "attribution", "website", "facebook", "foursquare",
+           "instagram", "linkedin", "skype", "twitter" },
+  company = { "companyemail", "companyaddress1", "companyaddress2", "companyphone", "companycity", "companystate",
+              "companyzipcode", "companycountry", "companyname", "companywebsite", "companyindustry",
+              "companydescription", "companynumber_of_employees", "companyfax", "companyannual_revenue" },
+}
+local RANK = {}
+for object, cols in pairs(COLUMNS) do
+  RANK[object] = {}
+  for i, c in ipairs(cols) do RANK[object][c] = i end
+end
+
+-- the same definitions in table column order
+function _M.column_defs(family, object)
+  local defs = _M.defs(family)
+  local rank = RANK[object] or {}
+  table.sort(defs, function(a, b)
+    local ra, rb = rank[a.alias] or (1000 + a.id), rank[b.alias] or (1000 + b.id)
+    return ra < rb
+  end)
+  return defs
+end
+
 local function normalized(v)
   if v == nil or v == null then return "" end
   return v
@@ -86,33 +115,53 @@ local GROUPS = { lead = { "core", "social", "personal", "professional" },
                  company = { "core", "professional", "social", "personal" },
                  company_db = { "core", "professional", "other" } }
 
--- values: alias -> value; extra: function(alias) -> value override
-function _M.block(family, object, id, values, fresh, overrides)
-  local groups = json.obj()
+-- the "fields" block of a contact or company.
+-- values: alias -> value; overrides: alias -> value that wins
+-- opts.fresh: the create answer's shape (else the shape read back from the database)
+-- opts.columns: table column order (a list or batch read) instead of the fields' order
+-- opts.all = false: no "all" group; opts.deleted: "all" has a null id
+-- all_overrides: alias -> value that wins in "all" only
+function _M.block(family, object, id, values, opts, overrides, all_overrides)
+  opts = opts or {}
+  local fresh = opts.fresh
   local order = GROUPS[object]
   if object == "company" and not fresh then order = GROUPS.company_db end
-  for _, g in ipairs(order) do groups[g] = json.obj() end
-  local all = json.obj()
-  all.id = (object == "lead" or not fresh) and tostring(id) or id
-  if object == "company" and fresh then all.id = id end
-  for _, f in ipairs(_M.defs(family)) do
+  local groups, names = {}, {}
+  for _, g in ipairs(order) do groups[g] = json.obj(); names[#names + 1] = g end
+  local defs = opts.columns and _M.column_defs(family, object) or _M.defs(family)
+  local by_group = {}
+  for _, f in ipairs(defs) do
+    local g = f.group
+    if g == nil or g == null then g = "" end      -- PHP files a null group under ""
+    if not groups[g] then groups[g] = json.obj(); names[#names + 1] = g end
     local v = values[f.alias]
     if overrides and overrides[f.alias] ~= nil then v = overrides[f.alias] end
     if v == nil then v = null end
-    local g = groups[f.group]
-    if not g then g = json.obj(); groups[f.group] = g end
-    g[f.alias] = _M.field_entry(f, v, fresh, object)
-    all[f.alias] = v
+    -- number fields are FLOAT columns (points is an integer property of its own)
+    if f.type == "number" and f.alias ~= "points" and type(v) == "number" then v = json.float(v) end
+    groups[g][f.alias] = _M.field_entry(f, v, fresh, object)
+    by_group[g] = by_group[g] or {}
+    if all_overrides and all_overrides[f.alias] ~= nil then
+      v = all_overrides[f.alias]
+      if f.type == "number" and type(v) == "number" then v = json.float(v) end
+    end
+    table.insert(by_group[g], { f.alias, v })
   end
   local out = json.obj()
-  for _, g in ipairs(order) do
+  for _, g in ipairs(names) do
     local grp = groups[g]
     out[g] = (#json.keys(grp) == 0) and A{} or grp
   end
-  for _, g in ipairs(json.keys(groups)) do
-    if out[g] == nil then out[g] = groups[g] end
+  if opts.all ~= false then
+    local all = json.obj()
+    if opts.deleted then all.id = null
+    elseif object == "lead" then all.id = tostring(id)
+    else all.id = id end
+    for _, g in ipairs(names) do
+      for _, pair in ipairs(by_group[g] or {}) do all[pair[1]] = pair[2] end
+    end
+    out.all = all
   end
-  out.all = all
   return out
 end
 

@@ -1,6 +1,8 @@
 -- /api/files/{dir} (SUMMARY.md §5): in-memory media folders. dir is
 -- "images" or "media" (anything else, "assets" included: 406 as recorded);
--- a sub-folder goes in the `subdir` query parameter. Uploads are
+-- a sub-folder goes in the `subdir` query parameter or after a dot
+-- (images.sub: images/sub); listing one that does not exist is a 406, an
+-- upload creates it. Only Mautic's allowed extensions upload (else 406). Uploads are
 -- multipart/form-data with the file under any field name; the stored name is
 -- <md5>.<ext> and the link repeats the port (a Mautic 5.1 bug, recorded).
 -- Files are served back at GET /media/images/[subdir/]name.
@@ -31,14 +33,19 @@ local function segment(s)
   return s
 end
 
--- "dir" or "dir/sub" key of a folder; nil, error response when invalid
+-- "dir" or "dir/sub" key of a folder; nil, error response when invalid. The
+-- sub-folder comes from the `subdir` parameter or, without it, from the dots of
+-- the dir ("images.sub_dir" is images/sub_dir, as the PHP client sends it).
 local function folder_key(req)
-  local dir = req.params.dir
-  if not DIRS[dir] then
-    return nil, responses.error(406, tostring(util.url_decode(dir, false)) ..
-      " not found. Only media or images options are possible.")
-  end
+  local dir = util.url_decode(tostring(req.params.dir), false)
   local sub = req.args.subdir
+  if (sub == nil or sub == "") and dir:find(".", 1, true) then
+    local first, rest = dir:match("^([^.]*)%.(.*)$")
+    dir, sub = first, rest:gsub("%.", "/")
+  end
+  if not DIRS[dir] then
+    return nil, responses.error(406, dir .. " not found. Only media or images options are possible.")
+  end
   if sub == nil or sub == "" then return dir end
   if type(sub) ~= "string" then return nil, responses.bad_request() end
   -- a nested subdir (a/b) is fine, as long as no part climbs out
@@ -47,13 +54,24 @@ local function folder_key(req)
   end
   sub = sub:gsub("^/+", ""):gsub("/+$", "")
   if sub == "" then return dir end
-  return dir .. "/" .. sub
+  return dir .. "/" .. sub, dir, sub
 end
 
 local function folder(key, create)
   local f = folders()[key]
   if not f and create then f = {}; folders()[key] = f end
   return f
+end
+
+-- a folder exists once a file went in, or when a fresh install has it
+local function exists(key)
+  if folder(key) then return true end
+  local dir, sub = key:match("^([^/]+)/(.*)$")
+  if dir and (SEEDED_SUBDIRS[dir] or {})[sub] then return true end
+  for k in pairs(folders()) do
+    if k:sub(1, #key + 1) == key .. "/" then return true end
+  end
+  return false
 end
 
 local function public_prefix(key)
@@ -72,8 +90,11 @@ local function link(key, name)
 end
 
 function _M.list(req)
-  local key, err = folder_key(req)
-  if not key then return err end
+  local key, err_or_dir, subdir = folder_key(req)
+  if not key then return err_or_dir end
+  if subdir and not exists(key) then
+    return responses.error(406, subdir .. " doesn't exist in the " .. err_or_dir .. " dir.")
+  end
   local f = folder(key) or {}
   local names = {}
   local dir, sub = key:match("^([^/]+)/?(.*)$")
@@ -100,6 +121,12 @@ function _M.list(req)
   return ok(O{ "files", out })
 end
 
+-- what Mautic lets through an upload (its allowed_extensions default)
+local ALLOWED_LIST = { "csv", "doc", "docx", "epub", "gif", "jpg", "jpeg", "mpg", "mpeg", "mp3", "odt", "odp",
+                       "ods", "pdf", "png", "ppt", "pptx", "tif", "tiff", "txt", "xls", "xlsx", "wav" }
+local ALLOWED = {}
+for _, e in ipairs(ALLOWED_LIST) do ALLOWED[e] = true end
+
 local EXT_BY_TYPE = { ["image/png"] = "png", ["image/jpeg"] = "jpg", ["image/gif"] = "gif",
                       ["image/webp"] = "webp", ["image/svg+xml"] = "svg", ["application/pdf"] = "pdf" }
 
@@ -111,6 +138,9 @@ function _M.upload(req)
   if not file then return ok(O{ "file", A{} }) end
   local ext = (file.filename or ""):match("%.([%w]+)$")
   ext = ext and ext:lower() or EXT_BY_TYPE[(file.content_type or ""):lower()]
+  if not ALLOWED[ext or ""] then
+    return responses.error(406, "The uploaded file can have only these extensions: " .. table.concat(ALLOWED_LIST, ",") .. ".")
+  end
   local seq = store.extra("subseq")
   seq.media = (seq.media or 0) + 1
   local name = ngx.md5(file.data .. "\0" .. seq.media .. "\0" .. ngx.now() .. math.random()) ..

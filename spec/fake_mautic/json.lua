@@ -35,6 +35,11 @@ end
 local ARR = { __jsontype = "array" }
 _M.OBJ, _M.ARR = OBJ, ARR
 
+-- a number PHP holds as a float (a FLOAT column read back): 0 encodes as 0.0
+local FLOAT = { __jsontype = "float" }
+function _M.float(n) return setmetatable({ n = n }, FLOAT) end
+function _M.is_float(v) return type(v) == "table" and getmetatable(v) == FLOAT end
+
 function _M.obj() local t = setmetatable({}, OBJ); KEYS[t] = {}; return t end
 function _M.arr(t) return setmetatable(t or {}, ARR) end
 function _M.is_obj(t) return type(t) == "table" and getmetatable(t) == OBJ end
@@ -194,7 +199,11 @@ encode_value = function(v, buf)
   elseif tv == "string" then buf[#buf + 1] = encode_string(v)
   elseif tv == "table" then
     local mt = getmetatable(v)
-    if mt == OBJ then encode_object(v, _M.keys(v), buf)
+    if mt == FLOAT then
+      local s = encode_number(v.n)
+      if not find(s, "[%.eEn]") then s = s .. ".0" end
+      buf[#buf + 1] = s
+    elseif mt == OBJ then encode_object(v, _M.keys(v), buf)
     elseif mt == ARR then encode_array(v, buf)
     else
       local seq, n = is_sequence(v)

@@ -30,7 +30,8 @@ local function sub_delete(fam, item_key, list_key, param, missing_msg)
       if not drop[tonumber(x.id) or -2] then kept[#kept + 1] = x end
     end
     e[list_key] = kept
-    return ok(O{ item_key, e })
+    -- answered without its nulls, unlike the CRUD routes
+    return ok(O{ item_key, require("fake_mautic.contacts").drop_nulls(e) })
   end
 end
 

@@ -100,6 +100,44 @@ local function where_match(F, impl, row, w, cols)
   return where_ok(impl.value(F, row, col), expr, w.val)
 end
 
+-- The `ids:1,2,3` search command, which Mautic's common repository gives every
+-- family: -> set of ids (or nil when the search has none), the rest of the search
+-- (nil when empty). `!ids:` excludes.
+function _M.take_ids(search)
+  if type(search) ~= "string" then return nil, search end
+  local keep, rest, found = nil, {}, false
+  local exclude = {}
+  for tok in search:gmatch("%S+") do
+    local neg, list = tok:match("^(!?)[iI][dD][sS]:(.*)$")
+    if neg then
+      found = true
+      local set = {}
+      for _, id in ipairs(util.split(list, ",")) do
+        local n = util.int(id)
+        if n then set[n] = true end
+      end
+      if neg == "!" then
+        for n in pairs(set) do exclude[n] = true end
+      elseif keep then
+        for n in pairs(keep) do if not set[n] then keep[n] = nil end end
+      else
+        keep = set
+      end
+    else
+      rest[#rest + 1] = tok
+    end
+  end
+  if not found then return nil, search end
+  local rest_s = table.concat(rest, " ")
+  return { keep = keep, exclude = exclude }, rest_s ~= "" and rest_s or nil
+end
+
+function _M.ids_match(ids, id)
+  id = tonumber(id)
+  if ids.keep and not ids.keep[id] then return false end
+  return not ids.exclude[id]
+end
+
 -- returns page (array of rows), total | nil, error response
 function _M.run(F, impl, rows, args, opts)
   opts = opts or {}
@@ -109,6 +147,8 @@ function _M.run(F, impl, rows, args, opts)
   if type(search) ~= "string" then search = nil end
   if search then search = search:match("^%s*(.-)%s*$") end
   if search == "" then search = nil end
+  local ids
+  ids, search = _M.take_ids(search)
   local wheres = util.list(args.where)
   for _, w in ipairs(wheres) do
     if type(w) ~= "table" then return nil, responses.uncaught(500) end
@@ -120,6 +160,7 @@ function _M.run(F, impl, rows, args, opts)
       local p = impl.value(F, row, "isPublished")
       if p ~= nil and p ~= true then ok = false end
     end
+    if ok and ids then ok = _M.ids_match(ids, impl.value(F, row, "id")) end
     if ok and search then
       local m = impl.matches(F, row, search)
       if m == nil then return nil, responses.uncaught(500) end
@@ -135,6 +176,7 @@ function _M.run(F, impl, rows, args, opts)
     if ok then out[#out + 1] = row end
   end
   local orderBy = args.orderBy
+  if (type(orderBy) ~= "string" or orderBy == "") and F.order then orderBy = F.order end
   if type(orderBy) == "string" and orderBy ~= "" then
     local col = orderBy:gsub("^%w+%.", "")
     if not cols[col] then return nil, responses.uncaught(500) end

@@ -90,6 +90,7 @@ local function add_utm(rec, input, url, referrer, ip, ua)
   local seq = store.extra("subseq")
   seq.utm = (seq.utm or 0) + 1
   local function v(k) local x = input[k]; if x == nil or x == "" then return null end; return x end
+  store.extra("utm_dates")[seq.utm] = util.iso()
   rec.utmtags[#rec.utmtags + 1] = O{
     "id", seq.utm, "query", A{}, "referer", referrer or null, "remoteHost", ip or null,
     "url", url or null, "userAgent", ua or null, "utmCampaign", v("utm_campaign"),
@@ -131,9 +132,8 @@ local function resolve_contact(input, jar)
   return rec, true
 end
 
-function _M.event(req)
-  local input = req.input
-  if type(input) ~= "table" or json.is_arr(input) then input = json.obj() end
+-- a page hit: the contact it belongs to, the hit row, the device id
+local function hit(req, input)
   local jar = cookies(req)
   local rec = resolve_contact(input, jar)
   rec.lastActive = util.iso()
@@ -151,34 +151,60 @@ function _M.event(req)
   local id = #hits + 1
   local title = type(input.page_title) == "string" and input.page_title or nil
   local lang = type(input.page_language) == "string" and input.page_language or nil
-  local hit = {
+  local hit_row = {
     id = id, url = url, title = title, referrer = referrer, ip = ip, user_agent = ua, contact_id = rec.id,
     device_id = dev, language = lang, date = util.sql_date(),
     utm_source = input.utm_source, utm_medium = input.utm_medium, utm_campaign = input.utm_campaign,
     utm_content = input.utm_content, utm_term = input.utm_term,
   }
-  hits[id] = hit
+  hits[id] = hit_row
   stats.record("page_hits", {
-    "date_hit", hit.date, "lead_id", rec.id, "ip_id", 1, "code", 200, "referer", referrer or null,
+    "date_hit", hit_row.date, "lead_id", rec.id, "ip_id", 1, "code", 200, "referer", referrer or null,
     "url", url or null, "url_title", title or null, "user_agent", ua or null, "tracking_id", dev,
     "page_language", lang or null, "source", null,
     "utm_campaign", input.utm_campaign or null, "utm_content", input.utm_content or null,
     "utm_medium", input.utm_medium or null, "utm_source", input.utm_source or null,
     "utm_term", input.utm_term or null })
+  require("fake_mautic.devices_ua").track(rec.id, ua)
+  return rec, hit_row, dev
+end
 
+local function tracking_cookies(rec, hit_row, dev)
   local attrs = "; path=/; samesite=lax"
   local year = "; expires=" .. ngx.cookie_time(ngx.time() + 365 * 86400)
   return {
-    status = 200, version = false,
-    body = O{ "success", 1, "id", rec.id, "sid", id, "device_id", dev, "events", A{} },
-    headers = {
-      ["Set-Cookie"] = {
-        "mtc_id=" .. rec.id .. attrs,
-        "mtc_sid=" .. id .. attrs,
-        "mautic_device_id=" .. dev .. year .. attrs,
-      },
-    },
+    "mtc_id=" .. rec.id .. attrs,
+    "mtc_sid=" .. hit_row.id .. attrs,
+    "mautic_device_id=" .. dev .. year .. attrs,
   }
+end
+
+function _M.event(req)
+  local input = req.input
+  if type(input) ~= "table" or json.is_arr(input) then input = json.obj() end
+  local rec, hit_row, dev = hit(req, input)
+  return {
+    status = 200, version = false,
+    body = O{ "success", 1, "id", rec.id, "sid", hit_row.id, "device_id", dev, "events", A{} },
+    headers = { ["Set-Cookie"] = tracking_cookies(rec, hit_row, dev) },
+  }
+end
+
+-- GET /mtracking.gif: the tracking pixel; its query is the hit (url, title,
+-- referrer or the page_* names, utm_*, contact fields); answers a 1x1 GIF
+local PIXEL = "GIF89a\1\0\1\0\128\0\0\255\255\255\0\0\0!\249\4\1\0\0\0\0,\0\0\0\0\1\0\1\0\0\2\2D\1\0;"
+
+function _M.pixel(req)
+  local input = json.obj()
+  for _, k in ipairs(json.keys(req.args)) do input[k] = req.args[k] end
+  for _, pair in ipairs({ { "url", "page_url" }, { "title", "page_title" }, { "referrer", "page_referrer" },
+                          { "language", "page_language" } }) do
+    if input[pair[2]] == nil and type(input[pair[1]]) == "string" then input[pair[2]] = input[pair[1]] end
+  end
+  local rec, hit_row, dev = hit(req, input)
+  return { status = 200, raw = PIXEL, content_type = "image/gif", version = false,
+           headers = { ["Set-Cookie"] = tracking_cookies(rec, hit_row, dev),
+                       ["Cache-Control"] = "private, no-cache, no-store, must-revalidate" } }
 end
 
 -- hits for GET /__fake/state/hits
@@ -270,6 +296,7 @@ function _M.routes()
   return {
     { "POST", "/mtc/event", _M.event },
     { "GET", "/mtc.js", _M.js },
+    { "GET", "/mtracking.gif", _M.pixel },
     { "POST", "/form/submit", _M.form_submit },
   }
 end

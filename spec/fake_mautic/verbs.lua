@@ -10,6 +10,7 @@ local families = require "fake_mautic.families"
 local entity = require "fake_mautic.entity"
 local fielded = require "fake_mautic.fielded"
 local stats = require "fake_mautic.stats"
+local activity = require "fake_mautic.activity"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -17,7 +18,6 @@ local ok, not_found = responses.ok, responses.not_found
 
 local _M = {}
 
-local CF = families.get("contacts")
 
 local function contact(req, key)
   return store.get("contacts", req.params[key or "id"])
@@ -25,16 +25,9 @@ end
 
 local function success() return ok(O{ "success", 1 }) end
 
-local function log_event(rec, ev)
-  local log = store.extra("activity")
-  ev.contactId = rec.id
-  ev.timestamp = util.iso()
-  ev.seq = #log + 1
-  log[#log + 1] = ev
-end
-
+-- the dnc and utm verbs answer the contact serialized without groups
 local function contact_body(rec)
-  return contacts.serialize(CF, rec, {})
+  return contacts.serialize_plain(rec)
 end
 
 ---------------------------------------------------------------- points
@@ -55,9 +48,6 @@ local function points_op(op)
     end
     contacts.touch(rec, req.ident)
     local input = req.input or {}
-    log_event(rec, { event = "point.gained", type = "Point gained",
-                     label = (input.eventName or "API") .. " / " .. (rec.points - old),
-                     delta = rec.points - old })
     local labels = { plus = "add (+)", minus = "subtract (-)", times = "multiply (x)", divide = "divide (/)" }
     local ev = type(input) == "table" and input.eventName
     local action = type(input) == "table" and input.actionName
@@ -134,20 +124,9 @@ function _M.dnc_add(req)
   local rec = contact(req)
   if not rec then return not_found() end
   local channel = req.params.channel
-  local input = req.input or json.obj()
-  local reason = util.int(input.reason) or 3
-  local found
-  for _, d in ipairs(rec.dnc) do if d.channel == channel then found = d end end
-  if not found then
-    local seq = store.extra("subseq")
-    seq.dnc = (seq.dnc or 0) + 1
-    rec.dnc[#rec.dnc + 1] = { id = seq.dnc, dateAdded = util.iso(), reason = reason,
-                              comments = input.comments or "", channel = CHANNEL_ALIASES[channel] or channel,
-                              channelId = util.int(input.channelId) }
-  else
-    found.reason = reason
-    if input.comments then found.comments = input.comments end
-  end
+  local input = type(req.input) == "table" and req.input or json.obj()
+  contacts.add_dnc(rec, CHANNEL_ALIASES[channel] or channel, util.int(input.reason) or 3, input.comments,
+                   util.int(input.channelId))
   contacts.touch(rec, req.ident)
   return ok(O{ "contact", contact_body(rec) })
 end
@@ -164,10 +143,12 @@ function _M.dnc_remove(req)
   return ok(O{ "recordFound", found, "contact", contact_body(rec) })
 end
 
+-- a UTM tag; its user agent gives the contact a device (one per agent), and a
+-- lastActive in the payload sets the contact's
 function _M.utm_add(req)
   local rec = contact(req)
   if not rec then return not_found() end
-  local input = req.input or json.obj()
+  local input = type(req.input) == "table" and req.input or json.obj()
   local seq = store.extra("subseq")
   seq.utm = (seq.utm or 0) + 1
   local function v(k) local x = input[k]; if x == nil then return null end; return x end
@@ -176,6 +157,11 @@ function _M.utm_add(req)
     "url", v("url"), "userAgent", v("useragent"), "utmCampaign", v("utm_campaign"),
     "utmContent", v("utm_content"), "utmMedium", v("utm_medium"), "utmSource", v("utm_source"),
     "utmTerm", v("utm_term") }
+  store.extra("utm_dates")[seq.utm] = util.iso()
+  if type(input.useragent) == "string" and input.useragent ~= "" then
+    require("fake_mautic.devices_ua").track(rec.id, input.useragent)
+  end
+  if type(input.lastActive) == "string" and input.lastActive ~= "" then rec.lastActive = input.lastActive end
   contacts.touch(rec, req.ident)
   return ok(O{ "contact", contact_body(rec) })
 end
@@ -292,13 +278,18 @@ function _M.contact_companies(req)
   return ok(O{ "total", #out, "companies", out })
 end
 
-local function sub_list(fam, key, strip)
+-- a contact's notes or devices: nulls left out, the contact itself an empty {}
+-- (devices newest first)
+local function sub_list(fam, key, newest_first)
   return function(req)
     local rec = contact(req)
     if not rec then return not_found() end
     local rows = {}
     for _, r in ipairs(store.all(fam)) do
       if type(r.lead) == "table" and r.lead ~= null and r.lead.id == rec.id then rows[#rows + 1] = r end
+    end
+    if newest_first then
+      table.sort(rows, function(a, b) return a.id > b.id end)
     end
     local F = families.get(fam)
     local search = require "fake_mautic.search"
@@ -309,7 +300,7 @@ local function sub_list(fam, key, strip)
       local e = json.obj()
       for _, k in ipairs(json.keys(r)) do
         if k == "lead" then e[k] = json.obj()
-        elseif not (strip and strip[k]) then e[k] = r[k] end
+        elseif r[k] ~= null then e[k] = contacts.drop_nulls(r[k]) end
       end
       out[#out + 1] = e
     end
@@ -317,46 +308,14 @@ local function sub_list(fam, key, strip)
   end
 end
 
-function _M.activity_body(events, req)
-  local page = util.int(req.args.page) or 1
-  local limit = util.int(req.args.limit) or 25
-  local out = A{}
-  local sorted = {}
-  for _, e in ipairs(events) do sorted[#sorted + 1] = e end
-  table.sort(sorted, function(a, b) return a.seq > b.seq end)
-  local first = (page - 1) * limit + 1
-  for i = first, math.min(#sorted, first + limit - 1) do
-    local e = sorted[i]
-    out[#out + 1] = O{ "event", e.event, "eventId", e.event .. e.seq, "eventType", e.type,
-                       "eventLabel", e.label, "timestamp", e.timestamp, "contactId", tostring(e.contactId),
-                       "details", json.obj() }
-  end
-  local filters = req.args.filters
-  return ok(O{
-    "events", out,
-    "filters", O{ "search", (type(filters) == "table" and filters.search) or "", "includeEvents", A{}, "excludeEvents", A{} },
-    "order", A{ "timestamp", "DESC" },
-    "types", O{ "lead.source.created", "Contact created by source",
-                "lead.source.identified", "Contact identified by source",
-                "point.gained", "Point gained", "segment_membership", "Segment membership change" },
-    "total", #sorted, "page", page, "limit", limit, "maxPages", math.max(1, math.ceil(#sorted / limit)) })
-end
-
 function _M.contact_activity(req)
   local rec = contact(req)
   if not rec then return not_found() end
-  local events = {}
-  table.insert(events, { event = "lead.source.identified", type = "Contact identified by source",
-                         label = "Contact was identified by " .. tostring(rec.createdByUser),
-                         timestamp = rec.dateAdded, contactId = rec.id, seq = 0 })
-  for _, e in ipairs(store.extra("activity")) do
-    if e.contactId == rec.id then events[#events + 1] = e end
-  end
-  return _M.activity_body(events, req)
+  return activity.answer(req, rec.id)
 end
 
 function _M.all_activity(req)
-  return _M.activity_body(store.extra("activity"), req)
+  return activity.answer(req, nil)
 end
 
 ---------------------------------------------------------------- memberships
@@ -371,19 +330,23 @@ local function membership(fam, table_name, missing_contact_msg, on_change)
       local members = store.extra(table_name)
       local m = members[target.id]
       if not m then m = {}; members[target.id] = m end
+      local changed = (m[rec.id] == nil) == add
       if add then
         if not m[rec.id] then m[rec.id] = { dateAdded = util.iso(), date = util.sql_date() } end
       else
         m[rec.id] = nil
       end
-      if on_change then on_change(target, rec, add, req) end
+      if on_change then on_change(target, rec, add, req, changed) end
       return success()
     end
   end
   return handler(true), handler(false)
 end
 
-_M.segment_add, _M.segment_remove = membership("segments", "segment_members", "Contact not found.")
+_M.segment_add, _M.segment_remove = membership("segments", "segment_members", "Contact not found.",
+  function(segment, rec, add, req, changed)
+    if changed then activity.segment_change(rec, segment, add) end
+  end)
 _M.company_add, _M.company_remove = membership("companies", "company_members", "Contact not found.",
   function(company, rec, add)
     if add then rec.values.company = company.values.companyname
@@ -392,8 +355,12 @@ _M.company_add, _M.company_remove = membership("companies", "company_members", "
 _M.stage_add, _M.stage_remove = membership("stages", "stage_members", "Contact not found.",
   function(stage, rec, add)
     if add then rec.stage = stage.id elseif rec.stage == stage.id then rec.stage = nil end
+    activity.stage_change(rec, stage, add)
   end)
-_M.campaign_add, _M.campaign_remove = membership("campaigns", "campaign_members", "Item was not found.")
+_M.campaign_add, _M.campaign_remove = membership("campaigns", "campaign_members", "Item was not found.",
+  function(campaign, rec, add, req, changed)
+    if changed then activity.campaign_change(rec, campaign, add) end
+  end)
 
 function _M.segment_add_many(req)
   local s = store.get("segments", req.params.id)
@@ -409,7 +376,10 @@ function _M.segment_add_many(req)
   for _, id in ipairs(list) do
     local rec = store.get("contacts", util.int(id))
     if rec then
-      if not m[rec.id] then m[rec.id] = { dateAdded = util.iso(), date = util.sql_date() } end
+      if not m[rec.id] then
+        m[rec.id] = { dateAdded = util.iso(), date = util.sql_date() }
+        activity.segment_change(rec, s, true)
+      end
       details[tostring(id)] = O{ "success", true }
     else
       details[tostring(id)] = O{ "success", false }
@@ -529,8 +499,8 @@ function _M.routes()
     { "GET", "/api/contacts/list/owners", _M.list_owners },
     { "GET", "/api/contacts/list/fields", _M.list_fields },
     { "GET", "/api/contacts/list/segments", _M.list_segments },
-    { "GET", C .. "/notes", sub_list("notes", "notes", { dateTime = true }) },
-    { "GET", C .. "/devices", sub_list("devices", "devices") },
+    { "GET", C .. "/notes", sub_list("notes", "notes") },
+    { "GET", C .. "/devices", sub_list("devices", "devices", true) },
     { "GET", C .. "/segments", _M.contact_segments },
     { "GET", C .. "/campaigns", _M.contact_campaigns },
     { "GET", C .. "/companies", _M.contact_companies },

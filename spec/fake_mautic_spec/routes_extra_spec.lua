@@ -208,6 +208,7 @@ describe("fake Mautic extra routes", function()
     it("answers 404 for missing events, contacts or campaigns and reports batch errors", function()
       local c = new_campaign()
       local cid = new_contact({ email = "x@example.com" })
+      assert.equal(200, req("POST", "/api/campaigns/" .. c.id .. "/contact/" .. cid .. "/add").status)
       assert.equal(404, req("PUT", "/api/campaigns/events/99999/contact/" .. cid .. "/edit",
                             { json = { triggerDate = "2030-01-01 10:00:00" } }).status)
       assert.equal(404, req("PUT", "/api/campaigns/events/" .. c.events[1].id .. "/contact/99999/edit",
@@ -221,7 +222,8 @@ describe("fake Mautic extra routes", function()
       assert.same({ tostring(c.events[1].id) }, keys(b.body.events))
       assert.same({ "1", "2" }, keys(b.body.errors))
       assert.equal(404, b.body.errors["1"].code)
-      assert.equal(400, b.body.errors["2"].code)
+      assert.equal(404, b.body.errors["2"].code)
+      assert.equal("contactId and/or eventId are misssing from this item's parameters.", b.body.errors["2"].message)
     end)
 
     it("clones a campaign without its events, as Mautic 5.1 does", function()
