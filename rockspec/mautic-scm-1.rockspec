@@ -27,9 +27,9 @@ build = {
   modules = {
     ["mautic.core"] = {
       sources = { "src/buffer.c", "src/core.c", "src/crypto.c", "src/encoding.c", "src/files.c", "src/listener.c",
-                  "src/multi.c", "src/reqcheck.c", "src/result.c", "src/session.c", "src/xfer.c" },
+                  "src/multi.c", "src/reqcheck.c", "src/result.c", "src/session.c", "src/share.c", "src/xfer.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl", "crypto" },
+      libraries = { "curl", "crypto", "pthread" },
       incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
     },

@@ -32,13 +32,14 @@ describe("the hostile server", function()
   end)
 
   -- one request on a fresh session (so a fault never meets a reused connection)
+  -- every call on a connection of its own (sessions share a connection cache)
   local function call(method, path, body, headers, opts)
     local h = { Authorization = srv:basic_auth() }
     if body then h["Content-Type"] = "application/json" end
     for k, v in pairs(headers or {}) do h[k] = v or nil end   -- false removes a header
     local s = assert(core.session())
     local status, hdrs, rbody = s:request{ method = method, url = srv.url .. path, body = body,
-                                           headers = h, timeout = (opts and opts.timeout) or 20 }
+                                           headers = h, timeout = (opts and opts.timeout) or 20, fresh = true }
     s:close()
     return status, hdrs, rbody
   end

@@ -56,6 +56,7 @@ typedef struct mc_req {
     const char *ca_file;
     const char *proxy;      /* NULL: curl's default (environment) */
     size_t max_bytes;       /* largest answer kept in memory; 0: no limit */
+    int fresh;              /* a connection of its own, closed after */
 } mc_req;
 
 /* One transfer slot: reused request after request. */
@@ -99,6 +100,9 @@ int mc_xfer_early(mc_xfer *x, const char *kind, const char *fmt, ...);
 int mc_xfer_body_to_file(mc_xfer *x);
 void mc_xfer_release(mc_xfer *x);
 void mc_xfer_destroy(mc_xfer *x);
+
+/* share.c: the process's curl share handle (connections, DNS, TLS sessions) */
+CURLSH *mc_share(void);
 
 /* result.c: what a finished transfer says, pushed for Lua */
 const char *mc_kind_of(CURLcode c);

@@ -287,5 +287,11 @@ void mc_req_check(lua_State *L, int idx, mc_req *r)
 
     r->proxy = opt_string(L, idx, idx, "proxy", "proxy", NULL, 0);
     r->max_bytes = opt_bytes(L, idx, idx, "max_bytes");
+
+    lua_getfield(L, idx, "fresh");
+    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+        req_error(L, idx, "fresh must be a boolean");
+    r->fresh = lua_toboolean(L, -1);
+    lua_pop(L, 1);
 }
 

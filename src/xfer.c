@@ -225,6 +225,8 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
 
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
     SET(CURLOPT_ERRORBUFFER, x->errbuf);
+    /* connections, DNS and TLS sessions shared by every handle (share.c) */
+    SET(CURLOPT_SHARE, mc_share());
     SET(CURLOPT_PRIVATE, (void *)x);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_URL, r->url);
@@ -263,6 +265,11 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
         SET(CURLOPT_CAINFO, r->ca_file);
     if (r->proxy != NULL)
         SET(CURLOPT_PROXY, r->proxy);
+    if (r->fresh) {
+        /* neither take a cached connection nor leave this one behind */
+        SET(CURLOPT_FRESH_CONNECT, 1L);
+        SET(CURLOPT_FORBID_REUSE, 1L);
+    }
     if (rc != CURLE_OK)
         return mc_xfer_early(x, mc_kind_of(rc), "%s", curl_easy_strerror(rc));
 

@@ -354,13 +354,32 @@ describe("core.session", function()
       assert.are.equal(a.connection, c.connection)
     end)
 
-    it("uses different connections for different sessions", function()
+    it("shares connections between sessions, one after the other (one share handle per process)", function()
       local other = core.session()
       local a = echo {}
       local _, _, body = other:request { url = srv.url .. "/echo" }
       other:close()
-      assert.are_not.equal(a.connection, cjson.decode(body).connection)
+      assert.are.equal(a.connection, cjson.decode(body).connection)
     end)
+
+    it("opens and closes a connection of its own for a request with fresh = true", function()
+      local a = echo {}
+      local b = echo { fresh = true }
+      assert.are_not.equal(a.connection, b.connection)
+      assert.are.equal(a.connection, echo {}.connection)   -- the cached one is still there
+      assert.has_error(function() s:request { url = srv.url .. "/echo", fresh = 1 } end)
+    end)
+
+    it("lets a multi handle reuse the connection a session opened, and the other way round", function()
+      local a = echo {}
+      local m = core.multi()
+      m:add { url = srv.url .. "/echo" }
+      local r = m:run(10)[1]
+      m:close()
+      assert.are.equal(a.connection, cjson.decode(r.body).connection)
+      assert.are.equal(a.connection, echo {}.connection)
+    end)
+
   end)
 
   describe("usage errors", function()

@@ -50,17 +50,21 @@ end
 local Server = {}
 Server.__index = Server
 
--- one admin call over a short-lived session: the decoded JSON answer, or raise
+-- one admin call over a short-lived session: the decoded JSON answer, or raise.
+-- On a connection of its own (fresh): it neither takes nor leaves a
+-- connection in the process's shared cache, so API calls see the same
+-- connections with or without admin calls between them (reused_only rules).
 local function call(self, method, route, payload, level)
   local s = assert(core.session())
-  local status, headers, body = s:request{
+  local headers = payload ~= nil and { ["Content-Type"] = "application/json" } or nil
+  local status, rheaders, body = s:request{
     method = method, url = self.url .. "/__hostile/" .. route, timeout = 30, connect_timeout = 5,
-    headers = payload ~= nil and { ["Content-Type"] = "application/json" } or nil,
+    headers = headers, fresh = true,
     body = payload ~= nil and cjson.encode(payload) or nil,
   }
   s:close()
   if not status then
-    error(("hostile server: %s %s failed: %s"):format(method, route, tostring(headers)), level or 3)
+    error(("hostile server: %s %s failed: %s"):format(method, route, tostring(rheaders)), level or 3)
   end
   local ok, decoded = pcall(cjson.decode, body)
   if status ~= 200 or not ok then
