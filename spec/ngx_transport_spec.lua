@@ -54,6 +54,16 @@ describe("the client inside nginx", function()
     assert.equal(1, posts)
   end)
 
+  it("pages with each, the next page fetched by a light thread", function()
+    local r = run("each")
+    assert.equal(25, #r.ids)
+    local starts = {}
+    for _, e in ipairs(fake.log()) do
+      if e.method == "GET" and e.path == "/api/contacts" then starts[#starts + 1] = tonumber(e.args.start) end
+    end
+    assert.same({ 0, 10, 20 }, starts)
+  end)
+
   it("stops reading an answer larger than max_response_bytes", function()
     fake.fault{ path = "^/api/contacts$", status = 200, count = 1,
                 body = '{"total":1,"contacts":["' .. string.rep("x", 5000) .. '"]}' }

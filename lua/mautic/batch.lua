@@ -312,6 +312,9 @@ end
 -- the list were complete. Catch it with pcall around the loop. A page that
 -- brings no item it has not yielded before (a server that ignores `start`)
 -- is such a failure, of kind "decode".
+-- While the caller works on one page, the next one is already on its way
+-- (opts.prefetch, default true with the built-in transport: a request on a
+-- curl multi handle, or a light thread inside nginx).
 function _M.each_handler(client, family, fname, q, opts)
   if q ~= nil and type(q) ~= "table" then
     return nil, check.usage(("bad argument #1 to '%s' (table expected, got %s)"):format(fname, type(q)))
@@ -335,11 +338,27 @@ function _M.each_handler(client, family, fname, q, opts)
   local buffer, pos = {}, 1
   local start, total, done, yielded = base.start or 0, nil, false, 0
   local seen = {}
+  -- the next page, asked for while the caller works on this one
+  local prefetch = o.prefetch ~= false and client.default_transport
+  local ahead
+
+  local function request_page(at)
+    local query = {}
+    for k, v in pairs(base) do query[k] = v end
+    query.start, query.limit = at, page_size
+    local body, meta = http.call(client, { method = "GET", path = route.path, query = query })
+    if body == nil then error(meta, 0) end
+    return body, meta
+  end
 
   local function fetch()
-    base.start, base.limit = start, page_size
-    local body, meta = http.call(client, { method = "GET", path = route.path, query = base })
-    if body == nil then error(meta, 0) end
+    local body, meta
+    if ahead then
+      body, meta = ahead.result()
+      ahead = nil
+    else
+      body, meta = request_page(start)
+    end
     local page, why = list.normalize(body, meta.body, list_key)
     if not page then error(errors.decode(meta.status, meta.body, why, { method = "GET", url = route.path }), 0) end
     -- a page that brings nothing new means the server ignores `start`:
@@ -358,6 +377,10 @@ function _M.each_handler(client, family, fname, q, opts)
     buffer, pos = page.items, 1
     start = start + #page.items
     if #page.items == 0 or start >= total then done = true end
+    if prefetch and not done and not (cap and yielded + #buffer >= cap) then
+      local at = start
+      ahead = parallel.ahead(function() return request_page(at) end)
+    end
   end
 
   return function()

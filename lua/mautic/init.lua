@@ -201,6 +201,7 @@ function _M.new(opts)
   else
     local send, close = require("mautic.transport.curl").new()
     client.transport, client.close_transport = send, close
+    client.default_transport = true
   end
 
   if a and a.kind == "basic" and find(url, "^http://") and not is_loopback(url) and not warned_plain_basic then

@@ -9,7 +9,10 @@
 -- come back in task order: values[i], errs[i] are what task i returned.
 local core = require "mautic.core"
 
-local coroutine, type, error, tostring, select = coroutine, type, error, tostring, select
+local type, error, tostring, select, pcall, ipairs, setmetatable =
+      type, error, tostring, select, pcall, ipairs, setmetatable
+local unpack = table.unpack or unpack -- luacheck: ignore (Lua 5.1 / LuaJIT)
+local min = math.min
 local co_running, co_yield, co_resume, co_create, co_status =
       coroutine.running, coroutine.yield, coroutine.resume, coroutine.create, coroutine.status
 
@@ -43,6 +46,96 @@ function _M.sleep(seconds)
   repeat co_yield(PAUSE) until core.now() >= wake
 end
 
+-- A scheduler: coroutines over one curl multi handle. Tasks yield
+-- REQUEST (a transfer to add) or PAUSE (a cooperative sleep); step() moves
+-- every task as far as it can go without blocking longer than asked.
+local Scheduler = {}
+Scheduler.__index = Scheduler
+
+local function new_scheduler()
+  return setmetatable({ multi = core.multi(), waiting = {}, paused = {}, live = 0 }, Scheduler)
+end
+
+-- A task's coroutine yielded or ended: record what it wants next.
+function Scheduler:settle(task, ok, ...)
+  local co = task.co
+  if not ok then
+    task.done, task.values, task.raised = true, {}, (...)
+    self.live = self.live - 1
+    return
+  end
+  if co_status(co) == "dead" then
+    task.done, task.values = true, { n = select("#", ...), ... }
+    self.live = self.live - 1
+    return
+  end
+  local tag, req = ...
+  if tag == PAUSE then
+    self.paused[#self.paused + 1] = task
+    return
+  end
+  if tag ~= REQUEST then
+    -- a task yielded for its own reasons: resume it straight away
+    return self:settle(task, co_resume(co))
+  end
+  local ok_add, id, add_err, kind = pcall(self.multi.add, self.multi, req)
+  if not ok_add then
+    -- the core refuses what must never be sent (CR/LF in a header): an error value, as in a session
+    return self:settle(task, co_resume(co, nil, tostring(id), "usage", false))
+  end
+  if not id then
+    return self:settle(task, co_resume(co, nil, add_err, kind, false))
+  end
+  self.waiting[id] = task
+end
+
+--- Start fn as a task; it runs until its first request or sleep.
+function Scheduler:spawn(fn)
+  local task = { co = co_create(fn) }
+  owned[task.co] = true
+  self.live = self.live + 1
+  self:settle(task, co_resume(task.co))
+  return task
+end
+
+--- Move every task on: wake the sleepers, then wait at most `wait` seconds
+-- for transfers to end and resume their tasks.
+function Scheduler:step(wait)
+  local sleepers = self.paused
+  self.paused = {}
+  for _, task in ipairs(sleepers) do self:settle(task, co_resume(task.co)) end
+  if #self.paused > 0 then wait = min(wait, 0.01) end
+  local done
+  if self.multi:pending() > 0 then
+    done = self.multi:run(wait)
+  else
+    if wait > 0 then core.sleep(wait) end
+    done = {}
+  end
+  for _, r in ipairs(done) do
+    local task = self.waiting[r.id]
+    self.waiting[r.id] = nil
+    if task then
+      if r.err then
+        self:settle(task, co_resume(task.co, nil, r.err, r.kind, r.sent))
+      else
+        self:settle(task, co_resume(task.co, r.status, r.headers, r.body))
+      end
+    end
+  end
+end
+
+--- Step until `task` has ended; its values, or raise what it raised.
+function Scheduler:wait(task, timeout)
+  while not task.done do self:step(timeout or 60) end
+  if task.raised ~= nil then error(task.raised, 0) end
+  return unpack(task.values, 1, task.values.n)
+end
+
+function Scheduler:close()
+  self.multi:close()
+end
+
 --- Run tasks concurrently.
 -- @tparam table tasks array of functions
 -- @tparam[opt] table opts concurrency (default 8), timeout (seconds per wait, 60)
@@ -63,80 +156,74 @@ function _M.run(tasks, opts)
     error("bad argument #2 to 'parallel' (concurrency must be at least 1)", 2)
   end
   if in_nginx() then return _M.run_ngx(tasks, concurrency) end
-  local multi = core.multi()
+  local sched = new_scheduler()
   local values, errs = {}, {}
-  local waiting = {}          -- transfer id -> { co, index }
-  local paused = {}           -- tasks in a cooperative sleep
-  local next_task, running = 1, 0
-
-  local function settle(co, index, ok, ...)
-    if not ok then
-      values[index], errs[index] = nil, (...)
-      running = running - 1
-      return
-    end
-    if co_status(co) == "dead" then
-      values[index], errs[index] = (...), (select(2, ...))
-      running = running - 1
-      return
-    end
-    local tag, req = ...
-    if tag == PAUSE then
-      paused[#paused + 1] = { co, index }
-      return
-    end
-    if tag ~= REQUEST then
-      -- a task yielded for its own reasons: resume it straight away
-      return settle(co, index, co_resume(co))
-    end
-    local ok_add, id, add_err, kind = pcall(multi.add, multi, req)
-    if not ok_add then
-      -- the core refuses what must never be sent (CR/LF in a header): an error value, as in a session
-      return settle(co, index, co_resume(co, nil, tostring(id), "usage", false))
-    end
-    if not id then
-      return settle(co, index, co_resume(co, nil, add_err, kind, false))
-    end
-    waiting[id] = { co, index }
-  end
-
-  local function start_more()
-    while running < concurrency and next_task <= #tasks do
-      local index = next_task
-      next_task = next_task + 1
-      local co = co_create(tasks[index])
-      owned[co] = true
-      running = running + 1
-      settle(co, index, co_resume(co))
-    end
-  end
+  local started, next_task = {}, 1
 
   local ok, err = pcall(function()
-    start_more()
-    while running > 0 do
-      -- with sleepers, wait a little only, then let them check their clocks
-      local wait = #paused > 0 and 0.01 or (opts.timeout or 60)
-      local done = multi:pending() > 0 and multi:run(wait) or (core.sleep(wait) or {})
-      local sleepers = paused
-      paused = {}
-      for _, p in ipairs(sleepers) do settle(p[1], p[2], co_resume(p[1])) end
-      for _, r in ipairs(done) do
-        local slot = waiting[r.id]
-        waiting[r.id] = nil
-        if slot then
-          if r.err then
-            settle(slot[1], slot[2], co_resume(slot[1], nil, r.err, r.kind, r.sent))
-          else
-            settle(slot[1], slot[2], co_resume(slot[1], r.status, r.headers, r.body))
-          end
-        end
+    while true do
+      while sched.live < concurrency and next_task <= #tasks do
+        started[next_task] = sched:spawn(tasks[next_task])
+        next_task = next_task + 1
       end
-      start_more()
+      if sched.live == 0 and next_task > #tasks then break end
+      sched:step(opts.timeout or 60)
     end
   end)
-  multi:close()
+  sched:close()
   if not ok then error(tostring(err), 2) end
+  for i, task in ipairs(started) do
+    if task.raised ~= nil then
+      errs[i] = task.raised
+    else
+      values[i], errs[i] = task.values[1], task.values[2]
+    end
+  end
   return values, errs
+end
+
+--- Run fn ahead of time and get its values later (each uses it to fetch the
+-- next page while the caller works on the current one). Inside nginx a
+-- light thread; elsewhere a task on a scheduler of its own, whose request
+-- goes out at once and whose answer waits in the socket until asked for.
+-- Inside a mautic.parallel task, fn simply runs now.
+-- @treturn table a handle: handle:result() returns fn's values (raises what fn raised)
+function _M.ahead(fn)
+  if in_nginx() then
+    local thread = ngx.thread.spawn(fn)
+    return { result = function()
+      local res = { n = 0 }
+      local function keep(ok, ...) res = { n = select("#", ...), ok = ok, ... } end
+      keep(ngx.thread.wait(thread))
+      if not res.ok then error(res[1], 0) end
+      return unpack(res, 1, res.n)
+    end }
+  end
+  if _M.active() then
+    local res = { n = 0 }
+    local function keep(...) res = { n = select("#", ...), ... } end
+    local ok, raised = pcall(function() keep(fn()) end)
+    return { result = function()
+      if not ok then error(raised, 0) end
+      return unpack(res, 1, res.n)
+    end }
+  end
+  local sched = new_scheduler()
+  local task = sched:spawn(fn)
+  sched:step(0)   -- send the request now
+  local handle = {}
+  function handle.result()
+    local results = { n = 0 }
+    local ok, raised = pcall(function()
+      local function keep(...) results = { n = select("#", ...), ... } end
+      keep(sched:wait(task))
+    end)
+    sched:close()
+    if not ok then error(raised, 0) end
+    return unpack(results, 1, results.n)
+  end
+  function handle.cancel() sched:close() end
+  return handle
 end
 
 --- Inside nginx: light threads over cosockets, at most `concurrency` at once.

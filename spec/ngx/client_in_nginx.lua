@@ -40,6 +40,12 @@ elseif case == "refused" then
 elseif case == "dropped" then
   local _, err = api.notes.create{ text = "dropped", lead = 1 }
   out = { kind = err.kind, maybe_applied = err.maybe_applied }
+elseif case == "each" then
+  local rows = {}
+  for i = 1, 25 do rows[i] = { email = ("ngxeach%d@example.com"):format(i) } end
+  assert(api.contacts.create_batch(rows))
+  out.ids = {}
+  for c in api.contacts.each{ page_size = 10, search = "email:ngxeach%" } do out.ids[#out.ids + 1] = c.id end
 elseif case == "too_large" then
   local small = mautic.new{ url = url, auth = mautic.auth.basic{ username = "admin", password = "mautic" },
                             timeout = 2, retries = 0, max_response_bytes = 1000 }
