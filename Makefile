@@ -101,3 +101,10 @@ docs:
 
 clean:
 	rm -rf build
+
+# libFuzzer (clang, ASan + UBSan) over core.json_decode for FUZZ_TIME seconds;
+# not part of `make test`. Corpus and crashing inputs stay in build/fuzz/.
+FUZZ_TIME ?= 60
+.PHONY: fuzz
+fuzz:
+	@spec/fuzz/run $(FUZZ_TIME)

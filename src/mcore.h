@@ -121,5 +121,6 @@ void mc_crypto_open(lua_State *L);
 void mc_encoding_open(lua_State *L);
 void mc_files_open(lua_State *L);
 void mc_listener_open(lua_State *L);
+void mc_json_open(lua_State *L);   /* json_decode.c */
 
 #endif /* MAUTIC_MCORE_H */

@@ -1,29 +1,36 @@
 --- JSON for the Mautic wire format.
--- Decoding goes through lua-cjson (C speed), then two repairs that Mautic
--- needs: integral numbers become Lua integers (Debian's cjson decodes every
--- number as a float on Lua 5.3+, so ids would print as "5.0"), and JSON
+-- Decoding is done in one pass by the C core (`core.json_decode`, see
+-- src/json_decode.c), which gives the shape Mautic's answers need:
+-- integral numbers are Lua integers (so ids print as "5", not "5.0"), JSON
 -- nulls inside objects are dropped so that `if c.phone then` means what it
--- says. Nulls inside arrays keep their place as `json.null`.
+-- says, nulls inside arrays keep their place as `json.null`, and arrays
+-- (empty ones too) carry the `json.array` mark, so they encode back as
+-- arrays. It also notes the key order of the top-level object and of the
+-- objects directly under it (`json.order`): Mautic sorts a list keyed by id
+-- (`{"contacts":{"12":{...},"5":{...}}}`) and a Lua table forgets that order.
 --
--- Encoding is done here rather than by cjson: the output is deterministic
--- (object keys sorted), an empty table can be sent as `[]` when marked with
--- `json.array`, and integral floats are written without ".0" as PHP would.
-local cjson = require "cjson.safe"
+-- Encoding is done here: the output is deterministic (object keys sorted),
+-- an empty table can be sent as `[]` when marked with `json.array`, and
+-- integral floats are written without ".0" as PHP would.
+local core = require "mautic.core"
 
 local type, pairs, ipairs, next, tostring = type, pairs, ipairs, next, tostring
 local setmetatable, getmetatable = setmetatable, getmetatable
 local floor, huge = math.floor, math.huge
 local tointeger = math.tointeger
 local concat, sort = table.concat, table.sort
-local byte, find, sub, format, gsub = string.byte, string.find, string.sub, string.format, string.gsub
+local byte, format, gsub = string.byte, string.format, string.gsub
+local cdecode = core.json_decode
 
 local _M = { _VERSION = "0.1.0" }
 
-local cnull = cjson.null
---- The value that stands for a JSON null inside arrays (and that encodes as null).
+local cnull = core.json_null
+--- The value that stands for a JSON null inside arrays (and that encodes as
+-- null): a NULL light userdata, the same value as lua-cjson's `cjson.null`.
 _M.null = cnull
 
-local array_mt = { __name = "mautic.json.array" }
+-- shared with the C decoder, which marks every array it makes with it
+local array_mt = core.json_array_mt
 
 --- Mark a table so it encodes as a JSON array even when empty.
 function _M.array(t)
@@ -37,155 +44,51 @@ end
 -- Largest float that is still exactly an integer.
 local MAX_EXACT = 2 ^ 53
 
-local normalize
-if tointeger then
-  normalize = function(v)
-    local tv = type(v)
-    if tv == "number" then
-      if v == floor(v) and v > -MAX_EXACT and v < MAX_EXACT then
-        return tointeger(v)
-      end
-      return v
-    elseif tv == "table" then
-      local n = #v
-      if n > 0 or next(v) == nil then
-        -- array part (or empty): keep nulls in place
-        for i = 1, n do v[i] = normalize(v[i]) end
-      end
-      for k, x in pairs(v) do
-        if type(k) ~= "number" or k > n or k < 1 then
-          if x == cnull then v[k] = nil else v[k] = normalize(x) end
-        end
-      end
-      return v
-    end
-    return v
-  end
-else
-  -- LuaJIT / Lua 5.1: numbers are doubles and print without ".0" already;
-  -- only the nulls need repair.
-  normalize = function(v)
-    if type(v) == "table" then
-      local n = #v
-      for i = 1, n do v[i] = normalize(v[i]) end
-      for k, x in pairs(v) do
-        if type(k) ~= "number" or k > n or k < 1 then
-          if x == cnull then v[k] = nil else v[k] = normalize(x) end
-        end
-      end
-    end
-    return v
-  end
-end
-_M.normalize = normalize
+-- decoded object -> its keys in document order; weak, so it never keeps a
+-- decoded answer alive
+local order_of = setmetatable({}, { __mode = "k" })
 
 --- Decode a JSON text.
--- @treturn[1] the value, integers normalised, object nulls dropped
+-- Malformed text (truncated, a bad escape or surrogate, text after the
+-- value, nesting deeper than 1000, a number too large for a double) is an
+-- error. Bytes that are not valid UTF-8 are kept as they are.
+-- @tparam string s the text
+-- @tparam[opt] string field a member of the top-level object whose keys are wanted in order
+-- @treturn[1] the value, integers normalised, object nulls dropped, arrays marked
+-- @treturn[1] table with `field`: the keys of that member in document order (nil when it
+--   is not an object)
 -- @treturn[2] nil
--- @treturn[2] string the parser's message
-function _M.decode(s)
+-- @treturn[2] string what is wrong, with its byte offset
+function _M.decode(s, field)
   if type(s) ~= "string" then return nil, "expected a string to decode" end
-  local v, err = cjson.decode(s)
-  if v == nil and err then return nil, err end
-  return normalize(v)
+  if field ~= nil then return cdecode(s, field) end
+  return cdecode(s, order_of)
 end
 
--- Object key order -------------------------------------------------------
--- cjson gives a hash, which loses the order Mautic sorted a keyed list in.
--- These scanners walk the raw text without building values.
-
-local function skip_ws(s, i)
-  return (find(s, "[^ \t\r\n]", i)) or #s + 1
-end
-
--- i is at the opening quote; returns the decoded-enough key and the index after it
-local function scan_string(s, i)
-  local j = i + 1
-  local has_escape = false
-  while true do
-    local q = find(s, '["\\]', j)
-    if not q then return nil end
-    if byte(s, q) == 92 then -- backslash
-      has_escape = true
-      j = q + 2
-    else
-      local raw = sub(s, i + 1, q - 1)
-      if has_escape then
-        local ok, v = pcall(cjson.decode, '"' .. raw .. '"')
-        raw = ok and v or raw
-      end
-      return raw, q + 1
-    end
-  end
-end
-
--- i is at the first character of a value; returns the index after it
-local function skip_value(s, i)
-  local c = byte(s, i)
-  if c == 34 then -- "
-    local _, j = scan_string(s, i)
-    return j
-  elseif c == 123 or c == 91 then -- { [
-    local depth = 0
-    local j = i
-    while true do
-      local q = find(s, '["{}%[%]]', j)
-      if not q then return nil end
-      local b = byte(s, q)
-      if b == 34 then
-        local _, after = scan_string(s, q)
-        if not after then return nil end
-        j = after
-      else
-        if b == 123 or b == 91 then depth = depth + 1 else depth = depth - 1 end
-        j = q + 1
-        if depth == 0 then return j end
-      end
-    end
-  else
-    local q = find(s, "[,}%] \t\r\n]", i)
-    return q or #s + 1
-  end
-end
-
--- Calls fn(key, value_start) for each member of the object starting at i.
-local function each_member(s, i, fn)
-  if byte(s, i) ~= 123 then return end
-  i = skip_ws(s, i + 1)
-  if byte(s, i) == 125 then return end
-  while i <= #s do
-    local key, after = scan_string(s, i)
-    if not key then return end
-    i = skip_ws(s, after)
-    if byte(s, i) ~= 58 then return end -- :
-    i = skip_ws(s, i + 1)
-    if fn(key, i) then return end
-    i = skip_value(s, i)
-    if not i then return end
-    i = skip_ws(s, i)
-    local c = byte(s, i)
-    if c ~= 44 then return end -- ,
-    i = skip_ws(s, i + 1)
-  end
+--- The keys of an object that `json.decode` made, in the order of the text:
+-- known for the top-level object and for each object directly under it that
+-- has two members or more (with one or none, order cannot matter); nil
+-- otherwise. Keys with a null value are listed too.
+function _M.order(t)
+  return order_of[t]
 end
 
 --- The keys of the object found under `field` of the top-level object (or
 -- of the top-level object itself when field is nil), in the order they
--- appear in the raw text (nil when that value is not an object).
+-- appear in the raw text (nil when that value is not an object, or when the
+-- text is not JSON).
 function _M.keys_in_order(raw, field)
   if type(raw) ~= "string" then return nil end
-  local start
-  if field == nil then
-    start = skip_ws(raw, 1)
-  else
-    each_member(raw, skip_ws(raw, 1), function(key, vi)
-      if key == field then start = vi; return true end
-    end)
+  if field ~= nil then
+    local v, keys = cdecode(raw, field)
+    return v ~= nil and keys or nil
   end
-  if not start or byte(raw, start) ~= 123 then return nil end
-  local keys = {}
-  each_member(raw, start, function(key) keys[#keys + 1] = key end)
-  return keys
+  local order = {}
+  local v = cdecode(raw, order)
+  if type(v) ~= "table" or getmetatable(v) == array_mt then return nil end
+  if order[v] then return order[v] end
+  local k = next(v)            -- one member or none
+  return { k }
 end
 
 -- Encoding ---------------------------------------------------------------

@@ -5,7 +5,7 @@
 -- `{ total = <integer>, items = <array in server order> }`.
 local json = require "mautic.json"
 
-local type, pairs, tonumber, tostring = type, pairs, tonumber, tostring
+local type, pairs, ipairs, next, tonumber, tostring = type, pairs, ipairs, next, tonumber, tostring
 local floor = math.floor
 local sort = table.sort
 
@@ -20,6 +20,10 @@ end
 _M.to_integer = to_integer
 
 --- The values of a decoded JSON object or array, in the order of the raw text.
+-- An array is copied as it is; an object keyed by id gives its values in the
+-- order `json.decode` noted for it (no rescan of the text). Only a value that
+-- `json.decode` did not make has its order read from `raw` (one more decode,
+-- in C); without either, keys are taken in numeric order.
 -- @param value the decoded value under `key`
 -- @param raw the raw body, to recover object key order
 -- @param key the field of the top-level object holding the value
@@ -31,8 +35,11 @@ function _M.values_in_order(value, raw, key)
     for i = 1, n do out[i] = value[i] end
     return out
   end
+  local k1, v1 = next(value)
+  if next(value, k1) == nil then return { v1 } end   -- one member: order cannot matter
   local out = {}
-  local keys = json.keys_in_order(raw, key)
+  local keys = json.order(value)
+  if not keys and type(raw) == "string" then keys = json.keys_in_order(raw, key) end
   if keys then
     -- a key given twice is one member to a JSON decoder: yield it once
     local taken = {}
@@ -46,7 +53,7 @@ function _M.values_in_order(value, raw, key)
     end
   end
   if #out == 0 then
-    -- no raw text to read the order from: fall back to numeric key order
+    -- no order known: fall back to numeric key order
     local ks = {}
     for k in pairs(value) do ks[#ks + 1] = k end
     sort(ks, function(a, b)
