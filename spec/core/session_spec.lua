@@ -362,6 +362,17 @@ describe("core.session", function()
       assert.are.equal(a.connection, cjson.decode(body).connection)
     end)
 
+    it("lets a second multi handle reuse the connections of a first one (mautic.parallel runs)", function()
+      local function run_once()
+        local m = core.multi()
+        m:add { url = srv.url .. "/echo" }
+        local r = m:run(10)[1]
+        m:close()
+        return cjson.decode(r.body).connection
+      end
+      assert.are.equal(run_once(), run_once())
+    end)
+
     it("opens and closes a connection of its own for a request with fresh = true", function()
       local a = echo {}
       local b = echo { fresh = true }
