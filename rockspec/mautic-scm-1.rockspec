@@ -78,6 +78,7 @@ build = {
     ["mautic.auth.store"] = "lua/mautic/auth/store.lua",
     ["mautic.batch"] = "lua/mautic/batch.lua",
     ["mautic.check"] = "lua/mautic/check.lua",
+    ["mautic.compat"] = "lua/mautic/compat.lua",
     ["mautic.endpoint"] = "lua/mautic/endpoint.lua",
     ["mautic.entity"] = "lua/mautic/entity.lua",
     ["mautic.errors"] = "lua/mautic/errors.lua",

@@ -9,9 +9,13 @@
 -- come back in task order: values[i], errs[i] are what task i returned.
 local core = require "mautic.core"
 
+local compat = require "mautic.compat"
+
 local coroutine, type, error, tostring, select = coroutine, type, error, tostring, select
-local co_running, co_yield, co_resume, co_create, co_status =
-      coroutine.running, coroutine.yield, coroutine.resume, coroutine.create, coroutine.status
+-- seen through compat.pcall's wrappers (plain Lua 5.1)
+local co_running = compat.running
+local co_yield, co_resume, co_create, co_status =
+      coroutine.yield, coroutine.resume, coroutine.create, coroutine.status
 
 local _M = { _VERSION = "0.1.0" }
 

@@ -445,7 +445,7 @@ function OAuth2:renew_unless_done(client, held)
   end
   -- the mutex keyed by the store covers stores of the user's own whose
   -- lock knows nothing of coroutines; the built-in stores take it again
-  local ok, a, b = pcall(stores.exclusive, store, function()
+  local ok, a, b = require("mautic.compat").pcall(stores.exclusive, store, function()
     return store:lock(decide, client.sleep)
   end, client.sleep)
   if not ok then return nil, errors.new{ kind = "auth", message = "token store: " .. tostring(a) } end

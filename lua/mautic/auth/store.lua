@@ -15,9 +15,12 @@
 -- handlers), which wait for it with the cooperative `sleep` they are given.
 local core = require "mautic.core"
 local json = require "mautic.json"
+local compat = require "mautic.compat"
 
-local type, error, setmetatable, pcall, tostring, next = type, error, setmetatable, pcall, tostring, next
-local co_running, co_status = coroutine.running, coroutine.status
+local type, error, setmetatable, tostring, next = type, error, setmetatable, tostring, next
+-- fn may wait (yield) inside: a pcall that lets it, and the coroutine it runs for
+local pcall, co_running = compat.pcall, compat.running
+local co_status = coroutine.status
 local open = io.open
 
 local _M = { _VERSION = "0.1.0" }

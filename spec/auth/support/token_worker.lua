@@ -1,5 +1,5 @@
 -- One worker process of the token renewal specs (spec/auth/token_renewal_spec.lua).
---   lua5.4|luajit spec/auth/support/token_worker.lua CONFIG.json
+--   lua5.x|luajit spec/auth/support/token_worker.lua CONFIG.json
 -- Run from the repository root. The config (JSON) says:
 --   url, store (file store path), result (where to write the outcome),
 --   parent_pid (stop as soon as it is gone), requests (GETs to make),
@@ -10,7 +10,7 @@
 --   (expire the store's access token on the fake after every n-th request).
 -- The outcome, written atomically to `result`:
 --   { ok = n, failed = n, errors = { first messages }, expired = n, stopped = "why" | nil }
-local abi = jit and "luajit" or "lua5.4"
+local abi = jit and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "build/" .. abi .. "/?.so;" .. package.cpath
 
