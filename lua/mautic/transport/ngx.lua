@@ -25,6 +25,20 @@ function _M.available()
   return ngx ~= nil and type(ngx.get_phase) == "function" and COSOCKET_PHASES[ngx.get_phase()] == true
 end
 
+
+--- Why a request cannot be sent from the running phase: the message of
+-- the "usage" error the default transport returns there instead of
+-- blocking the worker with libcurl.
+-- @treturn string
+function _M.unavailable_reason()
+  local phase = type(ngx.get_phase) == "function" and ngx.get_phase() or "unknown"
+  -- every phase but init may start a timer, which has cosockets
+  local how = "defer the call with ngx.timer.at(0, function() ... end)"
+  if phase == "init" then how = "make the call in init_worker_by_lua* inside ngx.timer.at(0, ...)" end
+  return "cannot call Mautic from nginx's " .. phase .. " phase: it has no cosockets, and a blocking "
+      .. "request would stall the worker; " .. how
+end
+
 local headers_mt = {
   __index = function(t, k)
     if type(k) == "string" then return rawget(t, lower(k)) end
