@@ -84,6 +84,7 @@ build = {
     ["mautic.errors"] = "lua/mautic/errors.lua",
     ["mautic.http"] = "lua/mautic/http.lua",
     ["mautic.json"] = "lua/mautic/json.lua",
+    ["mautic.loop"] = "lua/mautic/loop.lua",
     ["mautic.list"] = "lua/mautic/list.lua",
     ["mautic.outcome"] = "lua/mautic/outcome.lua",
     ["mautic.parallel"] = "lua/mautic/parallel.lua",
