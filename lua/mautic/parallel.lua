@@ -38,10 +38,14 @@ local function in_nginx()
   return ngx ~= nil and ngx.get_phase ~= nil and require("mautic.transport.ngx").available()
 end
 
---- Sleep without holding up the other tasks: ngx.sleep inside nginx, a
--- yield to the scheduler inside mautic.parallel, a plain sleep elsewhere.
+local haproxy = require "mautic.transport.haproxy"
+
+--- Sleep without holding up the other tasks: ngx.sleep inside nginx,
+-- core.msleep inside HAProxy, a yield to the scheduler inside
+-- mautic.parallel, a plain sleep elsewhere.
 function _M.sleep(seconds)
   if in_nginx() then return ngx.sleep(seconds) end
+  if haproxy.available() then return haproxy.sleep(seconds) end
   if not _M.active() then return core.sleep(seconds) end
   local wake = core.now() + seconds
   repeat co_yield(PAUSE) until core.now() >= wake
@@ -67,6 +71,9 @@ function _M.run(tasks, opts)
     error("bad argument #2 to 'parallel' (concurrency must be at least 1)", 2)
   end
   if in_nginx() then return _M.run_ngx(tasks, concurrency) end
+  -- HAProxy's requests are its own coroutines, and a cosocket yields to
+  -- HAProxy: tasks cannot be coroutines of ours there, so they run in turn
+  if haproxy.available() then return _M.run_in_turn(tasks) end
   local multi = core.multi()
   local values, errs = {}, {}
   local waiting = {}          -- transfer id -> { co, index }
@@ -140,6 +147,16 @@ function _M.run(tasks, opts)
   end)
   multi:close()
   if not ok then error(tostring(err), 2) end
+  return values, errs
+end
+
+--- One task after the other (inside HAProxy).
+function _M.run_in_turn(tasks)
+  local values, errs = {}, {}
+  for i = 1, #tasks do
+    local ok, v, e = pcall(tasks[i])
+    if ok then values[i], errs[i] = v, e else errs[i] = v end
+  end
   return values, errs
 end
 

@@ -5,6 +5,8 @@
 --    them (init, init_worker outside a timer, set, header_filter,
 --    body_filter, log, balancer): nothing is sent, the answer is a "usage"
 --    error saying so and how to defer the call, never a blocking request;
+--  * inside HAProxy: HTTP over HAProxy's core.tcp cosockets
+--    (mautic.transport.haproxy), so the proxy never blocks;
 --  * inside mautic.parallel: the scheduler's curl multi handle;
 --  * anywhere else: one libcurl session per client, kept alive.
 local core = require "mautic.core"
@@ -17,6 +19,9 @@ local _M = { _VERSION = "0.1.0" }
 local ngx_transport
 if ngx and ngx.socket then ngx_transport = require "mautic.transport.ngx" end
 
+local haproxy_transport = require "mautic.transport.haproxy"
+if not haproxy_transport.available() then haproxy_transport = nil end
+
 --- A transport function with its own session, and a closer.
 -- @treturn function (req) -> status, headers, body | nil, message, kind, sent
 -- @treturn function close()
@@ -27,6 +32,7 @@ function _M.new()
       if ngx_transport.available() then return ngx_transport.request(req) end
       return nil, ngx_transport.unavailable_reason(), "usage", false
     end
+    if haproxy_transport then return haproxy_transport.request(req) end
     if parallel.active() then return parallel.send(req) end
     session = session or core.session()
     -- the core raises on what must never be sent (CR/LF in a header, a body
