@@ -117,5 +117,6 @@ void mc_crypto_open(lua_State *L);
 void mc_encoding_open(lua_State *L);
 void mc_files_open(lua_State *L);
 void mc_listener_open(lua_State *L);
+void mc_tcp_open(lua_State *L);   /* tcp.c */
 
 #endif /* MAUTIC_MCORE_H */

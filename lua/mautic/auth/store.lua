@@ -3,7 +3,9 @@
 --   store:get()              -> tokens table or nil
 --   store:set(tokens)        -- persist a new token set
 --   store:lock(fn [, sleep]) -- run fn while holding the store's lock; returns fn's results
--- `memory()` keeps tokens in the process; `file(path)` keeps them in a JSON
+-- `memory()` keeps tokens in the process; `shm(dict)` in an nginx shared
+-- dict, for the workers of one nginx; `redis{...}` in Redis, for many
+-- machines; `file(path)` keeps them in a JSON
 -- file written atomically (temp file + rename) with mode 0600, and locks
 -- with a lock on path..".lock" so that two processes sharing the file never
 -- refresh at the same time (a refresh token works once).
@@ -157,6 +159,15 @@ function _M.file(path)
   end
   return setmetatable({ path = path }, File)
 end
+
+-- Shared across workers and machines -------------------------------------------
+
+--- Tokens in an nginx lua_shared_dict, shared by the workers of one nginx
+-- (see mautic.auth.shm_store).
+function _M.shm(name, o) return require("mautic.auth.shm_store").new(name, o) end
+
+--- Tokens in Redis, shared by processes on many machines (see mautic.auth.redis_store).
+function _M.redis(o) return require("mautic.auth.redis_store").new(o) end
 
 -- Seeding --------------------------------------------------------------------
 
