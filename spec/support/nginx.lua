@@ -7,7 +7,8 @@
 --
 --   local srv = require("support.nginx").start(locations [, env [, opts]])
 --   opts: workers (worker_processes, 1), http (more directives in the http
---   block: shared dicts, init_by_lua...)
+--   block: shared dicts, init_by_lua...), listen (listen options, e.g.
+--   "reuseport" to spread connections over the workers)
 --   srv.url, srv.port, srv.error_log(), srv:stop()
 local _M = {}
 
@@ -57,7 +58,7 @@ http {
   lua_package_path "%s/lua/?.lua;%s/lua/?/init.lua;;%s/spec/?.lua;";
   lua_package_cpath "%s/build/luajit/?.so;;";
   server {
-    listen 127.0.0.1:%d;
+    listen 127.0.0.1:%d %s;
 %s
   }
 }
@@ -92,7 +93,7 @@ function _M.start(locations, env, opts)
     local f = assert(io.open(dir .. "/nginx.conf", "w"))
     f:write(conf_template:format(user, opts.workers or 1, dir, dir, table.concat(env_lines, "\n"), watchdog,
       opts.http or "",
-      dir, dir, dir, dir, dir, root, root, root, root, port, locations))
+      dir, dir, dir, dir, dir, root, root, root, root, port, opts.listen or "", locations))
     f:close()
     if sh(("env -u LD_PRELOAD %snginx -q -p %s -c %s/nginx.conf 2>%s/start.err"):format(prefix, dir, dir, dir)) then
       local srv = { url = "http://127.0.0.1:" .. port, port = port, dir = dir }
