@@ -26,7 +26,7 @@ local getenv = os.getenv
 local gsub, find = string.gsub, string.find
 
 local _M = {
-  _VERSION = "0.1.0",
+  _VERSION = "0.2.0",
   auth = auth,
   json = json,
   null = json.null,

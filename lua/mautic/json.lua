@@ -17,7 +17,7 @@ local tointeger = math.tointeger
 local concat, sort = table.concat, table.sort
 local byte, find, sub, format, gsub = string.byte, string.find, string.sub, string.format, string.gsub
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 local cnull = cjson.null
 --- The value that stands for a JSON null inside arrays (and that encodes as null).

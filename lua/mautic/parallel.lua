@@ -17,7 +17,7 @@ local co_running = compat.running
 local co_yield, co_resume, co_create, co_status =
       coroutine.yield, coroutine.resume, coroutine.create, coroutine.status
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 -- coroutines that belong to a running scheduler
 local owned = setmetatable({}, { __mode = "k" })

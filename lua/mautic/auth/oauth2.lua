@@ -23,7 +23,7 @@ local type, ipairs, error, tostring, tonumber, setmetatable, pcall =
 local gsub, format, find, match, sub = string.gsub, string.format, string.find, string.match, string.sub
 local min = math.min
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 local GRANTS = { client_credentials = true, authorization_code = true, refresh_token = true, password = true }
 

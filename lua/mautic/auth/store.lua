@@ -25,7 +25,7 @@ local pcall, co_running = compat.pcall, compat.running
 local co_status = coroutine.status
 local open = io.open
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 -- How long a coroutine of this process may keep a store to itself
 -- (seconds). A renewal holds it for one token request and at most two

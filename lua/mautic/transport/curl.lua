@@ -14,7 +14,7 @@ local parallel = require "mautic.parallel"
 
 local pcall, tostring = pcall, tostring
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 local ngx_transport
 if ngx and ngx.socket then ngx_transport = require "mautic.transport.ngx" end

@@ -19,7 +19,7 @@ local floor, random = math.floor, math.random
 
 local _M = { _VERSION = "0.2.0" }
 
-_M.USER_AGENT = "lua-mautic/0.2.0"
+_M.USER_AGENT = "lua-mautic/" .. _M._VERSION
 
 local headers_mt = {
   __index = function(t, k)
