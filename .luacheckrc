@@ -12,3 +12,5 @@ files["spec/ngx/*.lua"] = { globals = { "ngx" } }
 files["lua/**/*.lua"] = { read_globals = { "ngx" } }
 files["examples/nginx/*.lua"] = { globals = { "ngx" } }
 exclude_files = { "spec/fake_mautic/data/*.lua" }
+files["examples/haproxy/*.lua"] = { read_globals = { "core" } }
+files["spec/haproxy/*.lua"] = { read_globals = { "core" } }

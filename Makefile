@@ -7,9 +7,11 @@ LIBS     = -lcurl -lcrypto -lpthread
 SRC      = $(wildcard src/*.c)
 HDR      = $(wildcard src/*.h)
 
-PACKAGES = lua5.4 liblua5.4-dev lua-cjson lua-cjson-dev libcurl4-openssl-dev libssl-dev \
-           luajit2 libluajit2-5.1-dev lua-busted lua-check luarocks nginx libnginx-mod-http-lua \
-           lua-resty-core valgrind pkg-config cppcheck curl openssl wrk
+PACKAGES = lua5.1 liblua5.1-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev \
+           luajit2 libluajit2-5.1-dev lua-cjson lua-cjson-dev libcurl4-openssl-dev libssl-dev \
+           lua-busted lua-check luarocks nginx libnginx-mod-http-lua \
+           lua-resty-core valgrind pkg-config cppcheck curl openssl wrk \
+           haproxy redis-server lua-luv
 
 # what `make fidelity` needs besides the fake's own nginx: PHP and the PHP client suite's libraries
 FIDELITY_PACKAGES = nginx libnginx-mod-http-lua curl python3 php-cli php-curl php-xml php-mbstring phpunit \
@@ -17,8 +19,11 @@ FIDELITY_PACKAGES = nginx libnginx-mod-http-lua curl python3 php-cli php-curl ph
            php-psr-http-message php-psr-http-factory php-psr-log
 FIDELITY_SHARED  ?= $(abspath $(CURDIR)/..)/shared
 
-CORE_54  = build/lua5.4/mautic/core.so
-CORE_JIT = build/luajit/mautic/core.so
+# Every Lua ABI the core is built for: each of these whose interpreter and
+# headers are installed. Read when make starts, so the targets that install
+# packages first (test, demo) build through a second make.
+ABIS    := $(foreach l,lua5.1 lua5.2 lua5.3 lua5.4 luajit,$(shell pkg-config --exists $(l) && command -v $(l) >/dev/null && echo $(l)))
+CORES    = $(ABIS:%=build/%/mautic/core.so)
 CORE_SAN = build/asan/mautic/core.so
 
 .PHONY: all deps build test check demo fake fake-stop bench docs valgrind clean lint sanitize fidelity
@@ -34,16 +39,14 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-build: $(CORE_54) $(CORE_JIT)
+build: $(CORES)
+	@[ -n "$(ABIS)" ] || { echo "no Lua with headers found (make deps)"; exit 1; }
 
-$(CORE_54): $(SRC) $(HDR)
+# build/<abi>/mautic/core.so: one folder per ABI (a core built for one Lua
+# loads into another and misbehaves); never linked with -llua*.
+build/%/mautic/core.so: $(SRC) $(HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared $(WARN) $$(pkg-config --cflags lua5.4) $(SRC) -o $@ $(LIBS)
-	@chmod -R a+rX build
-
-$(CORE_JIT): $(SRC) $(HDR)
-	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared $(WARN) $$(pkg-config --cflags luajit) $(SRC) -o $@ $(LIBS)
+	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared $(WARN) $$(pkg-config --cflags $*) $(SRC) -o $@ $(LIBS)
 	@chmod -R a+rX build
 
 $(CORE_SAN): $(SRC) $(HDR)
@@ -51,12 +54,14 @@ $(CORE_SAN): $(SRC) $(HDR)
 	$(CC) $(CSTD) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
 	  -fPIC -shared $(WARN) $$(pkg-config --cflags lua5.4) $(SRC) -o $@ $(LIBS)
 
-# Every spec, under Lua 5.4 and LuaJIT, against one fake server.
-test: deps build
+# Every spec, under every Lua built for, against one fake server.
+test: deps
+	@$(MAKE) --no-print-directory build
 	@bin/run-specs
 
 # Static checks and the sanitizer run.
-check: deps build lint sanitize
+check: deps
+	@$(MAKE) --no-print-directory build lint sanitize
 
 lint:
 	luacheck --no-color -q lua spec examples bin/gen-docs bin/mautic
@@ -84,7 +89,8 @@ fidelity:
 	  $(MAKE) --no-print-directory deps PACKAGES="$(FIDELITY_PACKAGES)"; fi
 	@FIDELITY_SHARED="$(FIDELITY_SHARED)" spec/fake_mautic/tools/fidelity
 
-demo: deps build
+demo: deps
+	@$(MAKE) --no-print-directory build
 	@bin/demo
 
 fake: deps
@@ -93,7 +99,8 @@ fake: deps
 fake-stop:
 	@bin/fake-mautic stop
 
-bench: deps build
+bench: deps
+	@$(MAKE) --no-print-directory build
 	@bin/bench
 
 docs:

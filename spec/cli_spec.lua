@@ -4,7 +4,7 @@ local json = require "mautic.json"
 -- bin/mautic as a user runs it, under the interpreter of this run
 local function mautic(args, env)
   local cmd = ("MAUTIC_URL=%s MAUTIC_USERNAME=admin MAUTIC_PASSWORD=mautic %s %s bin/mautic %s 2>&1; echo \"exit=$?\"")
-    :format(fake.url, env or "", jit and "luajit" or "lua5.4", args)
+    :format(fake.url, env or "", require("support.lua").interpreter, args)
   local p = io.popen(cmd)
   local out = p:read("*a")
   p:close()

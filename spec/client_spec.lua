@@ -224,9 +224,9 @@ describe("the client", function()
     it("builds from the environment in from_env", function()
       -- os.getenv cannot be set from Lua: check what a child process builds
       local cmd = ("MAUTIC_URL=%s MAUTIC_USERNAME=admin MAUTIC_PASSWORD=mautic %s -e %q"):format(
-        fake.url, jit and "luajit" or "lua5.4",
+        fake.url, require("support.lua").interpreter,
         "package.path='lua/?.lua;lua/?/init.lua;'..package.path; package.cpath='" ..
-        (jit and "build/luajit" or "build/lua5.4") .. "/?.so;'..package.cpath; " ..
+        require("support.lua").core_dir .. "/?.so;'..package.cpath; " ..
         "local m=require'mautic'; local c=assert(m.contacts.create{email='env@example.com'}); io.write(c.id)")
       local p = io.popen(cmd)
       local out = p:read("*a")

@@ -45,8 +45,8 @@ describe("the webhook receiver examples", function()
       local cmd = ("MAUTIC_WEBHOOK_SECRET=%s CONTENT_LENGTH=%d HTTP_WEBHOOK_SIGNATURE='%s' " ..
                    "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='%s/?.so;;' " ..
                    "%s examples/webhook_receiver.lua < %s 2>/dev/null")
-        :format(SECRET, #body, signature or "", jit and "build/luajit" or "build/lua5.4",
-                jit and "luajit" or "lua5.4", input)
+        :format(SECRET, #body, signature or "", require("support.lua").core_dir,
+                require("support.lua").interpreter, input)
       local p = io.popen(cmd)
       local out = p:read("*a")
       p:close()

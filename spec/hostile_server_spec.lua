@@ -734,7 +734,7 @@ describe("the hostile server", function()
     end)
 
     it("stops by itself when the process that started it dies", function()
-      local lua = jit and "luajit" or "lua5.4"
+      local lua = require("support.lua").abi
       local script = os.tmpname()
       write_file(script, ([[
         package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path

@@ -1,23 +1,38 @@
--- The rockspec is what `luarocks make` installs: it must name every module.
-describe("rockspec/mautic-scm-1.rockspec", function()
-  local text = assert(io.open("rockspec/mautic-scm-1.rockspec")):read("*a")
+-- The rockspecs are what `luarocks make` installs: each must name every
+-- module, every C source, the fake server's modules and the commands.
+local function files(cmd)
+  local out = {}
+  for line in io.popen(cmd):lines() do out[#out + 1] = line end
+  return out
+end
 
-  local function files(cmd)
-    local out = {}
-    for line in io.popen(cmd):lines() do out[#out + 1] = line end
-    return out
-  end
+for _, name in ipairs{ "mautic-scm-1", "mautic-0.2.0-1" } do
+  describe("rockspec/" .. name .. ".rockspec", function()
+    local text = assert(io.open("rockspec/" .. name .. ".rockspec")):read("*a")
 
-  it("lists every Lua module under lua/", function()
-    for _, path in ipairs(files("find lua -name '*.lua' | sort")) do
-      local mod = path:gsub("^lua/", ""):gsub("%.lua$", ""):gsub("/init$", ""):gsub("/", ".")
-      assert.matches('["' .. mod .. '"] = "' .. path .. '"', text, 1, true)
-    end
+    it("lists every Lua module under lua/", function()
+      for _, path in ipairs(files("find lua -name '*.lua' | sort")) do
+        local mod = path:gsub("^lua/", ""):gsub("%.lua$", ""):gsub("/init$", ""):gsub("/", ".")
+        assert.matches('["' .. mod .. '"] = "' .. path .. '"', text, 1, true)
+      end
+    end)
+
+    it("compiles every C source into mautic.core", function()
+      for _, path in ipairs(files("ls src/*.c")) do
+        assert.matches('"' .. path .. '"', text, 1, true)
+      end
+    end)
+
+    it("installs the fake Mautic server's modules, so other test suites can start it", function()
+      for _, path in ipairs(files("find spec/fake_mautic -name '*.lua' | sort")) do
+        local mod = path:gsub("^spec/", ""):gsub("%.lua$", ""):gsub("/", ".")
+        assert.matches('["' .. mod .. '"] = "' .. path .. '"', text, 1, true)
+      end
+    end)
+
+    it("installs bin/mautic and bin/fake-mautic", function()
+      assert.matches('["mautic"] = "bin/mautic"', text, 1, true)
+      assert.matches('["fake-mautic"] = "bin/fake-mautic"', text, 1, true)
+    end)
   end)
-
-  it("compiles every C source into mautic.core", function()
-    for _, path in ipairs(files("ls src/*.c")) do
-      assert.matches('"' .. path .. '"', text, 1, true)
-    end
-  end)
-end)
+end

@@ -46,9 +46,9 @@ end)
 
 describe("Basic auth over plain http", function()
   local function stderr_of(code)
-    local cmd = ("%s -e %q 2>&1 >/dev/null"):format(jit and "luajit" or "lua5.4",
+    local cmd = ("%s -e %q 2>&1 >/dev/null"):format(require("support.lua").interpreter,
       "package.path='lua/?.lua;lua/?/init.lua;'..package.path; package.cpath='" ..
-      (jit and "build/luajit" or "build/lua5.4") .. "/?.so;'..package.cpath; local m = require 'mautic'; " .. code)
+      require("support.lua").core_dir .. "/?.so;'..package.cpath; local m = require 'mautic'; " .. code)
     local p = io.popen(cmd)
     local out = p:read("*a")
     p:close()

@@ -7,17 +7,17 @@ end
 
 -- RFC 4231 test cases (HMAC-SHA256): key, data, expected MAC in hex
 local rfc4231 = {
-  { string.rep("\x0b", 20), "Hi There",
+  { string.rep(string.char(0x0b), 20), "Hi There",
     "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7" },
   { "Jefe", "what do ya want for nothing?",
     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
-  { string.rep("\xaa", 20), string.rep("\xdd", 50),
+  { string.rep(string.char(0xaa), 20), string.rep(string.char(0xdd), 50),
     "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe" },
-  { hex2bin("0102030405060708090a0b0c0d0e0f10111213141516171819"), string.rep("\xcd", 50),
+  { hex2bin("0102030405060708090a0b0c0d0e0f10111213141516171819"), string.rep(string.char(0xcd), 50),
     "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b" },
-  { string.rep("\xaa", 131), "Test Using Larger Than Block-Size Key - Hash Key First",
+  { string.rep(string.char(0xaa), 131), "Test Using Larger Than Block-Size Key - Hash Key First",
     "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
-  { string.rep("\xaa", 131),
+  { string.rep(string.char(0xaa), 131),
     "This is a test using a larger than block-size key and a larger than block-size data. " ..
     "The key needs to be hashed before being used by the HMAC algorithm.",
     "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2" },

@@ -85,6 +85,7 @@ int luaopen_mautic_core(lua_State *L)
     mc_files_open(L);
     mc_listener_open(L);
     mc_json_open(L);
+    mc_tcp_open(L);
     lua_pushliteral(L, MC_VERSION);
     lua_setfield(L, -2, "_VERSION");
     {

@@ -17,8 +17,8 @@
 /* CURLOPT_PREREQFUNCTION (7.80): lets xfer.c see libcurl's own resends */
 #define MC_HAVE_PREREQ (LIBCURL_VERSION_NUM >= 0x075000)
 
-#define MC_VERSION "lua-mautic core 0.1.0"
-#define MC_USER_AGENT "lua-mautic/0.1.0"
+#define MC_VERSION "lua-mautic core 0.2.0"
+#define MC_USER_AGENT "lua-mautic/0.2.0"
 
 #define MC_SESSION_MT "mautic.core.session"
 #define MC_MULTI_MT "mautic.core.multi"
@@ -122,5 +122,6 @@ void mc_encoding_open(lua_State *L);
 void mc_files_open(lua_State *L);
 void mc_listener_open(lua_State *L);
 void mc_json_open(lua_State *L);   /* json_decode.c */
+void mc_tcp_open(lua_State *L);   /* tcp.c */
 
 #endif /* MAUTIC_MCORE_H */

@@ -4,6 +4,10 @@
  * The multi userdata owns every transfer it creates: the ones in flight and
  * the finished ones waiting for run() are on m->xfers, the reusable ones
  * (easy handle kept, so its TLS session cache too) on m->idle.
+ *
+ * Two ways to drive it: run() blocks until something finishes; the
+ * event-loop block at the end (fds, perform, timeout) lets a host loop wait
+ * on curl's sockets and timer itself and never blocks.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,15 @@
 
 enum { X_ADDING, X_ACTIVE, X_DONE };
 
+/* a socket curl wants watched (event-loop block); serial names one socket's
+   lifetime, so a host can tell a new socket that reuses a closed one's fd */
+typedef struct mc_sock {
+    curl_socket_t fd;
+    int what;                 /* CURL_POLL_IN / OUT / INOUT */
+    lua_Integer serial;
+    struct mc_sock *next;
+} mc_sock;
+
 typedef struct mc_multi {
     CURLM *multi;
     mc_xfer *xfers; /* added and not yet returned by run(), oldest first */
@@ -24,7 +37,13 @@ typedef struct mc_multi {
     int busy;
     int closed;
     lua_Integer next_id;
+    /* event-loop block */
+    mc_sock *socks;
+    lua_Integer next_serial;
+    int events_on;
 } mc_multi;
+
+static void events_free(mc_multi *m);
 
 static mc_multi *check_multi(lua_State *L)
 {
@@ -63,6 +82,7 @@ static void multi_close(mc_multi *m)
         curl_multi_cleanup(m->multi);
         m->multi = NULL;
     }
+    events_free(m);
 }
 
 /* core.multi() -> multi | nil, message, "memory" */
@@ -125,6 +145,8 @@ static int l_add(lua_State *L)
     return 1;
 }
 
+static int push_finished(lua_State *L, mc_multi *m);
+
 static double mono_ms(void)
 {
     struct timespec ts;
@@ -163,8 +185,6 @@ static int l_run(lua_State *L)
     mc_multi *m = check_multi(L);
     lua_Number timeout = luaL_optnumber(L, 2, -1);
     double deadline;
-    int n = 0, results;
-    mc_xfer **pp;
     if (timeout != timeout)
         return luaL_argerror(L, 2, "timeout is NaN");
     if (m->closed)
@@ -195,6 +215,14 @@ static int l_run(lua_State *L)
             return fail(L, curl_multi_strerror(mc), mc == CURLM_OUT_OF_MEMORY ? "memory" : "network");
     }
 
+    return push_finished(L, m);
+}
+
+/* pushes the array of finished transfers' results and recycles them */
+static int push_finished(lua_State *L, mc_multi *m)
+{
+    int n = 0, results;
+    mc_xfer **pp;
     lua_newtable(L);
     results = lua_gettop(L);
     m->busy++;
@@ -265,11 +293,137 @@ static int l_tostring(lua_State *L)
     return 1;
 }
 
+/* ---- event-loop block: a host loop drives the multi -----------------------
+ *
+ * multi:fds()      -> { [serial] = { fd = n, events = "r" | "w" | "rw" } }
+ * multi:perform([fd, events]) -> results, as run() returns them; never blocks
+ * multi:timeout()  -> seconds until perform() is due without socket activity,
+ *                     or nil (none)
+ *
+ * curl tells which sockets it wants watched through CURLMOPT_SOCKETFUNCTION,
+ * recorded here in C (no Lua runs inside curl's callbacks); the host waits on
+ * them, calls perform(fd, events) when one is ready and perform() when the
+ * timeout passes. The callback is set on the first call of any of these: a
+ * multi is driven either this way or with run(), not both.
+ */
+
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    mc_multi *m = (mc_multi *)userp;
+    mc_sock *k = (mc_sock *)socketp, **pp;
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        for (pp = &m->socks; *pp != NULL; pp = &(*pp)->next) {
+            if (*pp == k) {
+                *pp = k->next;
+                free(k);
+                break;
+            }
+        }
+        curl_multi_assign(m->multi, s, NULL);
+        return 0;
+    }
+    if (k == NULL) {
+        k = (mc_sock *)calloc(1, sizeof *k);
+        if (k == NULL)
+            return -1;
+        k->serial = ++m->next_serial;
+        k->next = m->socks;
+        m->socks = k;
+        curl_multi_assign(m->multi, s, k);
+    }
+    k->fd = s;
+    k->what = what;
+    return 0;
+}
+
+static void events_free(mc_multi *m)
+{
+    mc_sock *k, *next;
+    for (k = m->socks; k != NULL; k = next) {
+        next = k->next;
+        free(k);
+    }
+    m->socks = NULL;
+}
+
+static mc_multi *check_events(lua_State *L)
+{
+    mc_multi *m = check_multi(L);
+    if (m->closed || m->events_on)
+        return m;
+    curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, (void *)m);
+    m->events_on = 1;
+    return m;
+}
+
+static int l_fds(lua_State *L)
+{
+    mc_multi *m = check_events(L);
+    mc_sock *k;
+    if (m->closed)
+        return fail(L, "multi is closed", "usage");
+    lua_newtable(L);
+    for (k = m->socks; k != NULL; k = k->next) {
+        const char *events = k->what == CURL_POLL_IN ? "r" : k->what == CURL_POLL_OUT ? "w" : "rw";
+        if (k->what != CURL_POLL_IN && k->what != CURL_POLL_OUT && k->what != CURL_POLL_INOUT)
+            continue;
+        lua_pushinteger(L, k->serial);
+        lua_createtable(L, 0, 2);
+        lua_pushinteger(L, (lua_Integer)k->fd);
+        lua_setfield(L, -2, "fd");
+        lua_pushstring(L, events);
+        lua_setfield(L, -2, "events");
+        lua_rawset(L, -3);
+    }
+    return 1;
+}
+
+static int l_perform(lua_State *L)
+{
+    mc_multi *m = check_events(L);
+    lua_Integer fd = luaL_optinteger(L, 2, -1);
+    const char *events = luaL_optstring(L, 3, "");
+    int ev = 0, running = 0;
+    CURLMcode mc;
+    if (m->closed)
+        return fail(L, "multi is closed", "usage");
+    if (m->busy)
+        return luaL_error(L, "multi is busy");
+    if (strchr(events, 'r') != NULL)
+        ev |= CURL_CSELECT_IN;
+    if (strchr(events, 'w') != NULL)
+        ev |= CURL_CSELECT_OUT;
+    mc = curl_multi_socket_action(m->multi, fd < 0 ? CURL_SOCKET_TIMEOUT : (curl_socket_t)fd,
+                                  fd < 0 ? 0 : ev, &running);
+    if (mc != CURLM_OK)
+        return fail(L, curl_multi_strerror(mc), mc == CURLM_OUT_OF_MEMORY ? "memory" : "network");
+    collect(m);
+    return push_finished(L, m);
+}
+
+static int l_timeout(lua_State *L)
+{
+    mc_multi *m = check_events(L);
+    long ms = -1;
+    if (m->closed)
+        return fail(L, "multi is closed", "usage");
+    if (curl_multi_timeout(m->multi, &ms) != CURLM_OK || ms < 0)
+        lua_pushnil(L);
+    else
+        lua_pushnumber(L, (lua_Number)ms / 1000.0);
+    return 1;
+}
+
 static const luaL_Reg multi_methods[] = {
     {"add", l_add},
     {"run", l_run},
     {"pending", l_pending},
     {"close", l_close},
+    {"fds", l_fds},
+    {"perform", l_perform},
+    {"timeout", l_timeout},
     {NULL, NULL}
 };
 

@@ -18,7 +18,7 @@ local batch = require "mautic.batch"
 local type, ipairs, pairs, select, error, tonumber = type, ipairs, pairs, select, error, tonumber
 local gsub, gmatch, format = string.gsub, string.gmatch, string.format
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 --- Does a contact row carry one of the unique identifiers Mautic merges
 -- creates on (email by default)? Then a create with an unknown outcome may

@@ -10,7 +10,7 @@
 local type, pairs, ipairs, setmetatable, rawget = type, pairs, ipairs, setmetatable, rawget
 local find = string.find
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 -- one metatable per (client, family), built on first use
 -- {"success":1} or {"success":true} and nothing else

@@ -26,7 +26,7 @@ local getenv = os.getenv
 local gsub, find = string.gsub, string.find
 
 local _M = {
-  _VERSION = "0.1.0",
+  _VERSION = "0.2.0",
   auth = auth,
   json = json,
   null = json.null,
@@ -34,6 +34,7 @@ local _M = {
   encode_query = query.encode,
   webhook = require "mautic.webhook",
   parallel = require("mautic.parallel").run,
+  limit = require "mautic.limit",
 }
 
 --- Sign an OAuth1a request: returns the Authorization header value, the
@@ -146,7 +147,8 @@ local warned_plain_basic = false
 --   unique_fields ({ "email" }: the contact fields Mautic merges creates on),
 --   raise (false), tls = { verify, ca_file }, proxy,
 --   transport (function(req) -> status, headers, body | nil, msg, kind),
---   sleep (function(seconds)), user_agent
+--   sleep (function(seconds)), user_agent, rate_limit (a shared request
+--   budget: mautic.limit.shm(...) or mautic.limit.redis{...})
 -- @treturn table the API object: one field per endpoint family, plus
 --   version(), last_response(), request(), close()
 function _M.new(opts)
@@ -202,6 +204,16 @@ function _M.new(opts)
     local send, close = require("mautic.transport.curl").new()
     client.transport, client.close_transport = send, close
     client.default_transport = true
+  end
+
+  local budget = opts.rate_limit
+  if budget ~= nil then
+    if type(budget) ~= "table" or type(budget.take) ~= "function" then
+      error("bad argument #1 to 'new' (rate_limit: expected mautic.limit.shm(...), mautic.limit.redis{...} "
+        .. "or a table with take(sleep))", 2)
+    end
+    -- a slot of the shared budget before each request, waited for with the client's sleep
+    client.transport = require("mautic.limit").guard(budget, client.transport, function(s) return client.sleep(s) end)
   end
 
   if a and a.kind == "basic" and find(url, "^http://") and not is_loopback(url) and not warned_plain_basic then

@@ -9,14 +9,18 @@
 -- come back in task order: values[i], errs[i] are what task i returned.
 local core = require "mautic.core"
 
+local compat = require "mautic.compat"
+
 local type, error, tostring, select, pcall, ipairs, setmetatable =
       type, error, tostring, select, pcall, ipairs, setmetatable
 local unpack = table.unpack or unpack -- luacheck: ignore (Lua 5.1 / LuaJIT)
 local min = math.min
-local co_running, co_yield, co_resume, co_create, co_status =
-      coroutine.running, coroutine.yield, coroutine.resume, coroutine.create, coroutine.status
+-- seen through compat.pcall's wrappers (plain Lua 5.1)
+local co_running = compat.running
+local co_yield, co_resume, co_create, co_status =
+      coroutine.yield, coroutine.resume, coroutine.create, coroutine.status
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 -- coroutines that belong to a running scheduler
 local owned = setmetatable({}, { __mode = "k" })
@@ -37,10 +41,14 @@ local function in_nginx()
   return ngx ~= nil and ngx.get_phase ~= nil and require("mautic.transport.ngx").available()
 end
 
---- Sleep without holding up the other tasks: ngx.sleep inside nginx, a
--- yield to the scheduler inside mautic.parallel, a plain sleep elsewhere.
+local haproxy = require "mautic.transport.haproxy"
+
+--- Sleep without holding up the other tasks: ngx.sleep inside nginx,
+-- core.msleep inside HAProxy, a yield to the scheduler inside
+-- mautic.parallel, a plain sleep elsewhere.
 function _M.sleep(seconds)
   if in_nginx() then return ngx.sleep(seconds) end
+  if haproxy.available() then return haproxy.sleep(seconds) end
   if not _M.active() then return core.sleep(seconds) end
   local wake = core.now() + seconds
   repeat co_yield(PAUSE) until core.now() >= wake
@@ -156,6 +164,9 @@ function _M.run(tasks, opts)
     error("bad argument #2 to 'parallel' (concurrency must be at least 1)", 2)
   end
   if in_nginx() then return _M.run_ngx(tasks, concurrency) end
+  -- HAProxy's requests are its own coroutines, and a cosocket yields to
+  -- HAProxy: tasks cannot be coroutines of ours there, so they run in turn
+  if haproxy.available() then return _M.run_in_turn(tasks) end
   local sched = new_scheduler()
   local values, errs = {}, {}
   local started, next_task = {}, 1
@@ -186,7 +197,7 @@ end
 -- next page while the caller works on the current one). Inside nginx a
 -- light thread; elsewhere a task on a scheduler of its own, whose request
 -- goes out at once and whose answer waits in the socket until asked for.
--- Inside a mautic.parallel task, fn simply runs now.
+-- Inside a mautic.parallel task or HAProxy, fn simply runs now.
 -- @treturn table a handle: handle:result() returns fn's values (raises what fn raised)
 function _M.ahead(fn)
   if in_nginx() then
@@ -199,10 +210,11 @@ function _M.ahead(fn)
       return unpack(res, 1, res.n)
     end }
   end
-  if _M.active() then
+  if _M.active() or haproxy.available() then
     local res = { n = 0 }
     local function keep(...) res = { n = select("#", ...), ... } end
-    local ok, raised = pcall(function() keep(fn()) end)
+    -- fn yields to the task's scheduler: a pcall that lets it (plain 5.1)
+    local ok, raised = compat.pcall(function() keep(fn()) end)
     return { result = function()
       if not ok then error(raised, 0) end
       return unpack(res, 1, res.n)
@@ -224,6 +236,16 @@ function _M.ahead(fn)
   end
   function handle.cancel() sched:close() end
   return handle
+end
+
+--- Inside HAProxy: one task after the other.
+function _M.run_in_turn(tasks)
+  local values, errs = {}, {}
+  for i = 1, #tasks do
+    local ok, v, e = pcall(tasks[i])
+    if ok then values[i], errs[i] = v, e else errs[i] = v end
+  end
+  return values, errs
 end
 
 --- Inside nginx: light threads over cosockets, at most `concurrency` at once.

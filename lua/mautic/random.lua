@@ -4,7 +4,7 @@ local core = require "mautic.core"
 
 local format, gsub, byte = string.format, string.gsub, string.byte
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 --- n random bytes as 2n lower-case hex digits.
 function _M.hex(n)

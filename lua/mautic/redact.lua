@@ -9,7 +9,7 @@ local byte, char, format = string.byte, string.char, string.format
 local concat, floor = table.concat, math.floor
 local setmetatable = setmetatable
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 local MASK = "<redacted>"
 _M.MASK = MASK

@@ -1,9 +1,9 @@
 local store = require "mautic.auth.store"
 local core = require "mautic.core"
 
-local lua = jit and "luajit" or "lua5.4"
--- child processes load the plain build: they run without the sanitizer runtime
-local cpath = (jit and "build/luajit" or "build/lua5.4") .. "/?.so;;"
+-- child processes run the same Lua and load the plain build (no sanitizer runtime)
+local lua = require("support.lua").interpreter
+local cpath = require("support.lua").cpath
 
 local read = require("support.sys").read_file
 

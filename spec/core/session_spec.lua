@@ -503,7 +503,7 @@ describe("core.session", function()
 
   describe("module", function()
     it("has a version and the curl version", function()
-      assert.are.equal("lua-mautic core 0.1.0", core._VERSION)
+      assert.are.equal("lua-mautic core 0.2.0", core._VERSION)
       assert.matches("^libcurl/", core.curl_version)
     end)
 

@@ -5,7 +5,10 @@
 -- nginx finds lua/ first, then the system's modules, then spec/ (so
 -- spec/support/hostile/*.lua loads as "support.hostile.*").
 --
---   local srv = require("support.nginx").start(locations [, env])
+--   local srv = require("support.nginx").start(locations [, env [, opts]])
+--   opts: workers (worker_processes, 1), http (more directives in the http
+--   block: shared dicts, init_by_lua...), listen (listen options, e.g.
+--   "reuseport" to spread connections over the workers)
 --   srv.url, srv.port, srv.error_log(), srv:stop()
 local _M = {}
 
@@ -32,7 +35,7 @@ math.randomseed(os.time() + tonumber(io.open("/proc/self/stat"):read("*l"):match
 local conf_template = [[
 %s
 daemon on;
-worker_processes 1;
+worker_processes %d;
 pid %s/nginx.pid;
 error_log %s/error.log info;
 load_module /usr/lib/nginx/modules/ndk_http_module.so;
@@ -41,6 +44,7 @@ load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
 events { worker_connections 256; }
 http {
   access_log off;
+  %s
   %s
   client_body_temp_path %s/body;
   proxy_temp_path %s/proxy;
@@ -54,7 +58,7 @@ http {
   lua_package_path "%s/lua/?.lua;%s/lua/?/init.lua;;%s/spec/?.lua;";
   lua_package_cpath "%s/build/luajit/?.so;;";
   server {
-    listen 127.0.0.1:%d;
+    listen 127.0.0.1:%d %s;
 %s
   }
 }
@@ -71,7 +75,8 @@ end
 --- Start nginx serving `locations` (text inside its server block), with the
 -- names in `env` (name -> value) passed to nginx and allowed through `env`.
 -- @treturn table { url =, port =, dir =, stop = function(), error_log = function() }
-function _M.start(locations, env)
+function _M.start(locations, env, opts)
+  opts = opts or {}
   local dir = capture("mktemp -d /tmp/mautic-spec-nginx.XXXXXX")
   assert(dir ~= "", "mktemp failed")
   sh("chmod 755 " .. dir)
@@ -86,8 +91,9 @@ function _M.start(locations, env)
   for _ = 1, 20 do
     local port = math.random(20000, 60999)
     local f = assert(io.open(dir .. "/nginx.conf", "w"))
-    f:write(conf_template:format(user, dir, dir, table.concat(env_lines, "\n"), watchdog,
-      dir, dir, dir, dir, dir, root, root, root, root, port, locations))
+    f:write(conf_template:format(user, opts.workers or 1, dir, dir, table.concat(env_lines, "\n"), watchdog,
+      opts.http or "",
+      dir, dir, dir, dir, dir, root, root, root, root, port, opts.listen or "", locations))
     f:close()
     if sh(("env -u LD_PRELOAD %snginx -q -p %s -c %s/nginx.conf 2>%s/start.err"):format(prefix, dir, dir, dir)) then
       local srv = { url = "http://127.0.0.1:" .. port, port = port, dir = dir }

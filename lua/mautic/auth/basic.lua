@@ -7,7 +7,7 @@ local check = require "mautic.check"
 
 local type, error, setmetatable = type, error, setmetatable
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 local Basic = { kind = "basic" }
 Basic.__index = Basic
 Basic.__tostring = function() return "mautic.auth.basic(<redacted>)" end

@@ -22,7 +22,7 @@ local floor = math.floor
 local format, gsub, lower = string.format, string.gsub, string.lower
 local enc = core.pct_encode
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 --- What PHP's empty() says of a value.
 local function php_empty(v)

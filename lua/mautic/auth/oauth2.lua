@@ -23,7 +23,7 @@ local type, ipairs, error, tostring, tonumber, setmetatable, pcall =
 local gsub, format, find, match, sub = string.gsub, string.format, string.find, string.match, string.sub
 local min = math.min
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 local GRANTS = { client_credentials = true, authorization_code = true, refresh_token = true, password = true }
 
@@ -445,7 +445,7 @@ function OAuth2:renew_unless_done(client, held)
   end
   -- the mutex keyed by the store covers stores of the user's own whose
   -- lock knows nothing of coroutines; the built-in stores take it again
-  local ok, a, b = pcall(stores.exclusive, store, function()
+  local ok, a, b = require("mautic.compat").pcall(stores.exclusive, store, function()
     return store:lock(decide, client.sleep)
   end, client.sleep)
   if not ok then return nil, errors.new{ kind = "auth", message = "token store: " .. tostring(a) } end
@@ -458,7 +458,9 @@ end
 -- @treturn[2] nil
 -- @treturn[2] mautic.error kind "auth" (or the transport's kind)
 function OAuth2:authorize(client, req)
-  local t = self:tokens()
+  -- a shared store (Redis) can fail to answer: an auth error, not a crash
+  local read, t = pcall(self.tokens, self)
+  if not read then return nil, errors.new{ kind = "auth", message = "token store: " .. tostring(t) } end
   if self:expired(client, t) then
     local ok, err = self:renew_unless_done(client, t.access_token)
     if not ok then return nil, err end
@@ -501,7 +503,8 @@ end
 function OAuth2:on_unauthorized(client, _, decoded, req)
   local kind = errors.parse_body(decoded).type
   if kind ~= "invalid_grant" and kind ~= "invalid_token" and kind ~= nil then return false end
-  local current = self:tokens()
+  local read, current = pcall(self.tokens, self)
+  if not read then return false, errors.new{ kind = "auth", message = "token store: " .. tostring(current) } end
   local rejected
   if type(req) == "table" then rejected = token_sent(req) else rejected = current.access_token end
   if rejected ~= current.access_token and sendable(current.access_token) then

@@ -3,7 +3,9 @@
 --   store:get()              -> tokens table or nil
 --   store:set(tokens)        -- persist a new token set
 --   store:lock(fn [, sleep]) -- run fn while holding the store's lock; returns fn's results
--- `memory()` keeps tokens in the process; `file(path)` keeps them in a JSON
+-- `memory()` keeps tokens in the process; `shm(dict)` in an nginx shared
+-- dict, for the workers of one nginx; `redis{...}` in Redis, for many
+-- machines; `file(path)` keeps them in a JSON
 -- file written atomically (temp file + rename) with mode 0600, and locks
 -- with a lock on path..".lock" so that two processes sharing the file never
 -- refresh at the same time (a refresh token works once).
@@ -15,12 +17,15 @@
 -- handlers), which wait for it with the cooperative `sleep` they are given.
 local core = require "mautic.core"
 local json = require "mautic.json"
+local compat = require "mautic.compat"
 
-local type, error, setmetatable, pcall, tostring, next = type, error, setmetatable, pcall, tostring, next
-local co_running, co_status = coroutine.running, coroutine.status
+local type, error, setmetatable, tostring, next = type, error, setmetatable, tostring, next
+-- fn may wait (yield) inside: a pcall that lets it, and the coroutine it runs for
+local pcall, co_running = compat.pcall, compat.running
+local co_status = coroutine.status
 local open = io.open
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = "0.2.0" }
 
 -- How long a coroutine of this process may keep a store to itself
 -- (seconds). A renewal holds it for one token request and at most two
@@ -154,6 +159,15 @@ function _M.file(path)
   end
   return setmetatable({ path = path }, File)
 end
+
+-- Shared across workers and machines -------------------------------------------
+
+--- Tokens in an nginx lua_shared_dict, shared by the workers of one nginx
+-- (see mautic.auth.shm_store).
+function _M.shm(name, o) return require("mautic.auth.shm_store").new(name, o) end
+
+--- Tokens in Redis, shared by processes on many machines (see mautic.auth.redis_store).
+function _M.redis(o) return require("mautic.auth.redis_store").new(o) end
 
 -- Seeding --------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 -- One worker process of the token renewal specs (spec/auth/token_renewal_spec.lua).
---   lua5.4|luajit spec/auth/support/token_worker.lua CONFIG.json
+--   lua5.x|luajit spec/auth/support/token_worker.lua CONFIG.json
 -- Run from the repository root. The config (JSON) says:
 --   url, store (file store path), result (where to write the outcome),
 --   parent_pid (stop as soon as it is gone), requests (GETs to make),
@@ -7,10 +7,13 @@
 --   (the tokens given in code), delay (seconds to wait before starting),
 --   after_rotation_of (start only once the store holds another refresh
 --   token than this one), pace (seconds between requests), expire_every
---   (expire the store's access token on the fake after every n-th request).
+--   (expire the store's access token on the fake after every n-th request),
+--   redis ({ host, port }: a Redis token store instead of the file store),
+--   rate_limit ({ limit, window }: a request budget shared in that Redis),
+--   basic (true: Basic auth instead of OAuth2; no token store then).
 -- The outcome, written atomically to `result`:
 --   { ok = n, failed = n, errors = { first messages }, expired = n, stopped = "why" | nil }
-local abi = jit and "luajit" or "lua5.4"
+local abi = jit and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "build/" .. abi .. "/?.so;" .. package.cpath
 
@@ -41,7 +44,7 @@ local function parent_alive()
   return f ~= nil
 end
 
-local store = mautic.auth.store.file(cfg.store)
+local store = cfg.redis and mautic.auth.store.redis(cfg.redis) or mautic.auth.store.file(cfg.store)
 
 -- bounded waits only: 30 s of polling at most
 local function wait_until(cond)
@@ -62,9 +65,14 @@ if cfg.after_rotation_of then
 end
 if cfg.delay and cfg.delay > 0 then core.sleep(cfg.delay) end
 
+local budget
+if cfg.rate_limit then
+  budget = mautic.limit.redis{ host = cfg.redis.host, port = cfg.redis.port,
+                               limit = cfg.rate_limit.limit, window = cfg.rate_limit.window }
+end
 local api = assert(mautic.new{
-  url = cfg.url, timeout = 30,
-  auth = mautic.auth.oauth2{
+  url = cfg.url, timeout = 30, rate_limit = budget,
+  auth = cfg.basic and mautic.auth.basic{ username = "admin", password = "mautic" } or mautic.auth.oauth2{
     client_id = cfg.client_id, client_secret = cfg.client_secret, grant = cfg.grant,
     access_token = cfg.access_token, refresh_token = cfg.refresh_token, expires_at = cfg.expires_at,
     store = store,

@@ -11,7 +11,7 @@ local _M = {}
 -- seconds a worker may live, and a spec may wait for its outcome
 local LIMIT = 90
 
-local lua = jit and "luajit" or "lua5.4"
+local lua = require("support.lua").interpreter
 
 local sys = require "support.sys"
 local own_pid, read = sys.own_pid, sys.read_file

@@ -1,0 +1,61 @@
+--- A token store in Redis: the processes of many machines share the same
+-- tokens and renew under one lock, so M machines make one token request
+-- per expiry.
+--
+--   store = mautic.auth.store.redis{ host = "10.0.0.5", port = 6379, password = ...,
+--                                    db = 0, key = "mautic:tokens", lock_ttl = 60 }
+--
+-- The lock is a key set with NX and a time to live (PX): a holder that
+-- dies frees it after lock_ttl seconds; the owner lets go with a script
+-- that deletes the key only if it still holds the owner's value. The
+-- loser waits (cooperatively), then reads the token the winner stored.
+-- See mautic.redis for the connection each host uses.
+local json = require "mautic.json"
+local lock = require "mautic.expiring_lock"
+local redis = require "mautic.redis"
+
+local type, error, tostring, setmetatable = type, error, tostring, setmetatable
+local floor = math.floor
+
+local _M = { _VERSION = "0.2.0" }
+
+local RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+local Store = {}
+Store.__index = Store
+
+function Store:get()
+  local text, err = self.redis:call("GET", self.key)
+  if text == nil then error("cannot read tokens from " .. err, 0) end
+  if type(text) ~= "string" then return nil end
+  local t = json.decode(text)
+  if type(t) ~= "table" then return nil end
+  return t
+end
+
+function Store:set(tokens)
+  local ok, err = self.redis:call("SET", self.key, (assert(json.encode(tokens))))
+  if ok == nil then error("cannot save tokens to " .. tostring(err), 0) end
+end
+
+function Store:lock(fn, sleep)
+  local r, key = self.redis, self.key .. ":lock"
+  return lock.with({
+    try = function(owner, ttl)
+      local v, err = r:call("SET", key, owner, "NX", "PX", floor(ttl * 1000))
+      if v == nil then return nil, err end
+      return v == "OK"
+    end,
+    release = function(owner) r:call("EVAL", RELEASE, 1, key, owner) end,
+  }, fn, sleep or require("mautic.parallel").sleep, { ttl = self.lock_ttl, name = key })
+end
+
+--- A store in Redis.
+-- @tparam table o host, port, password, db, timeout (see mautic.redis), key
+--   ("mautic:tokens"), lock_ttl (seconds, 60)
+function _M.new(o)
+  if type(o) ~= "table" then error("bad argument #1 to 'redis' (table expected)", 3) end
+  return setmetatable({ redis = redis.new(o), key = o.key or "mautic:tokens", lock_ttl = o.lock_ttl }, Store)
+end
+
+return _M

@@ -1,0 +1,192 @@
+--- Requests from inside any event loop, without blocking it.
+--
+--   local uv = require "luv"
+--   local driver = require("mautic.loop").luv(uv)
+--   local api = mautic.new{ url = ..., auth = ..., transport = driver.transport, sleep = driver.sleep }
+--   driver.spawn(function() local c, err = api.contacts.get(5) ... end)
+--   uv.run()
+--
+-- The requests of every task join one curl multi handle, driven by the
+-- host loop: the loop waits on the sockets curl names (multi:fds()), calls
+-- multi:perform(fd, events) when one is ready and multi:perform() when
+-- curl's timer (multi:timeout()) is due. A task is a coroutine: it yields
+-- while its request is in flight and is resumed with the answer, so the
+-- loop keeps serving its other work meanwhile.
+--
+-- Any loop can host it: `new(host)` takes four functions,
+--   host.watch(fd, events, on_ready) -> handle   call on_ready(events) when fd is
+--                                                ready ("r", "w" or "rw")
+--   host.unwatch(handle)
+--   host.after(seconds, fn) -> handle            call fn once, after seconds
+--   host.cancel(handle)                          a timer that has not fired yet
+-- `luv(uv)` is the adapter for luv (libuv).
+local core = require "mautic.core"
+local compat = require "mautic.compat"
+
+local type, pairs, ipairs, error, tostring, pcall = type, pairs, ipairs, error, tostring, pcall
+local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
+local running = compat.running
+local ceil = math.ceil
+
+local _M = { _VERSION = "0.2.0" }
+
+--- A driver on a host loop.
+-- @tparam table host watch, unwatch, after, cancel (see above)
+-- @treturn table driver: transport(req), sleep(seconds), spawn(fn, ...), pending(), close(),
+--   on_error (a task's error goes there; default: written to stderr)
+function _M.new(host)
+  for _, name in ipairs{ "watch", "unwatch", "after", "cancel" } do
+    if type(host) ~= "table" or type(host[name]) ~= "function" then
+      error("bad argument #1 to 'new' (host." .. name .. ": function expected)", 2)
+    end
+  end
+  local multi = core.multi()
+  local driver = {}
+  local waiting = {}     -- transfer id -> the task (coroutine) waiting for it
+  local watched = {}     -- socket serial -> { events =, handle = }
+  local timer            -- host timer for curl's timeout
+  local closed = false
+
+  driver.on_error = function(err) io.stderr:write("mautic.loop: a task failed: ", tostring(err), "\n") end
+
+  local function resume(co, ...)
+    local ok, err = co_resume(co, ...)
+    if not ok then driver.on_error(err) end
+  end
+
+  local sync
+
+  -- hand finished transfers to their tasks
+  local function dispatch(results, message, kind)
+    if results == nil then
+      -- the multi handle itself failed: every transfer in flight failed with it
+      local all = waiting
+      waiting = {}
+      for _, co in pairs(all) do resume(co, nil, message, kind, true) end
+      return
+    end
+    for _, r in ipairs(results) do
+      local co = waiting[r.id]
+      waiting[r.id] = nil
+      if co then
+        if r.err then resume(co, nil, r.err, r.kind, r.sent)
+        else resume(co, r.status, r.headers, r.body) end
+      end
+    end
+  end
+
+  local function drive(fd, events)
+    if closed then return end
+    if fd then dispatch(multi:perform(fd, events)) else dispatch(multi:perform()) end
+    sync()
+  end
+
+  -- make the host watch what curl wants watched now, and arm curl's timer
+  function sync()
+    if closed then return end
+    local want = multi:fds()
+    -- first let go of the sockets curl dropped: their fd numbers may come back
+    for serial, w in pairs(watched) do
+      local s = want[serial]
+      if not s or s.events ~= w.events then
+        host.unwatch(w.handle)
+        watched[serial] = nil
+      end
+    end
+    for serial, s in pairs(want) do
+      if not watched[serial] then
+        local fd = s.fd
+        watched[serial] = { events = s.events,
+                            handle = host.watch(fd, s.events, function(ev) drive(fd, ev or s.events) end) }
+      end
+    end
+    if timer then host.cancel(timer) timer = nil end
+    local t = multi:timeout()
+    if t then
+      timer = host.after(t, function() timer = nil drive() end)
+    end
+  end
+
+  --- The transport: call it from a task (see spawn); the task waits, the loop does not.
+  function driver.transport(req)
+    local co, is_main = running()
+    if co == nil or is_main or closed then
+      return nil, closed and "the loop driver is closed"
+        or "mautic.loop: call the client from a task started with driver.spawn", "usage", false
+    end
+    local ok, id, err, kind = pcall(multi.add, multi, req)
+    if not ok then return nil, tostring(id), "usage", false end
+    if not id then return nil, err, kind, false end
+    waiting[id] = co
+    sync()
+    return co_yield()
+  end
+
+  --- Sleep in a task without holding up the loop.
+  function driver.sleep(seconds)
+    local co, is_main = running()
+    if co == nil or is_main then return core.sleep(seconds) end
+    host.after(seconds, function() resume(co) end)
+    co_yield()
+  end
+
+  --- Start a task: fn(...) in a coroutine that the loop resumes.
+  function driver.spawn(fn, ...)
+    local co = co_create(fn)
+    resume(co, ...)
+    return co
+  end
+
+  --- How many requests are in flight.
+  function driver.pending() return multi:pending() end
+
+  --- Drop what is in flight and stop watching.
+  function driver.close()
+    if closed then return end
+    closed = true
+    for _, w in pairs(watched) do host.unwatch(w.handle) end
+    watched = {}
+    if timer then host.cancel(timer) timer = nil end
+    multi:close()
+  end
+
+  return driver
+end
+
+--- The driver on luv (libuv): polls for curl's sockets, timers for its timeout.
+-- @tparam[opt] table uv the luv module (default: require "luv")
+function _M.luv(uv)
+  uv = uv or require "luv"
+  return _M.new{
+    watch = function(fd, events, on_ready)
+      local poll = uv.new_poll(fd)
+      -- an error on the socket (err set) is for curl to find: tell it the socket is ready
+      poll:start(events, function(_, ready) on_ready(ready or events) end)
+      return poll
+    end,
+    unwatch = function(poll)
+      poll:stop()
+      poll:close()
+    end,
+    after = function(seconds, fn)
+      local t = uv.new_timer()
+      -- timers count from the loop's cached clock, stale when called from
+      -- outside a callback (a task started before uv.run): bring it up to date
+      uv.update_time()
+      -- whole milliseconds, rounded up: a timer due in 0.4 ms must not fire early and spin
+      t:start(ceil(seconds * 1000), 0, function()
+        t:close()
+        fn()
+      end)
+      return t
+    end,
+    cancel = function(t)
+      if not t:is_closing() then
+        t:stop()
+        t:close()
+      end
+    end,
+  }
+end
+
+return _M

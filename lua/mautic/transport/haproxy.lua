@@ -1,0 +1,96 @@
+--- The transport for HAProxy's Lua (actions, services and tasks):
+-- HTTP/1.1 over HAProxy's own cosockets (`core.tcp`), so a request yields
+-- to HAProxy's scheduler instead of blocking the proxy, and sleeps go
+-- through `core.msleep`.
+--
+-- Why core.tcp and not core.httpclient: HAProxy 2.6's httpclient has no
+-- PATCH (Mautic's edits are PATCHes), says nothing on a failure of whether
+-- the request went out (a POST that may have reached Mautic must never be
+-- resent), and has one timeout for everything; over core.tcp the request
+-- goes out once, `sent` is known, and max_bytes stops a huge answer.
+--
+-- Limits of core.tcp, to know: no keepalive pool (each request opens a
+-- connection and says `Connection: close`); `connect_ssl` verifies the
+-- certificate by HAProxy's `ssl-server-verify` and default CA, not by the
+-- request's `tls` table; a host name is resolved by HAProxy itself (an IP
+-- address or a name in /etc/hosts is safest). In sample fetches and
+-- converters HAProxy allows no sockets: a call there returns a "usage"
+-- error instead of sending.
+--
+-- The C core (mautic.core, built for Lua 5.3 in build/lua5.3, the Lua that
+-- Debian's HAProxy embeds) is still loaded, for the crypto and encoding
+-- primitives; its libcurl is never used inside HAProxy.
+local http1 = require "mautic.transport.http1"
+
+local type, tostring, setmetatable, pcall, floor, rawget = type, tostring, setmetatable, pcall, math.floor, rawget
+
+local hap = rawget(_G, "core")
+
+local _M = { _VERSION = "0.2.0" }
+
+--- Is this Lua running inside HAProxy?
+function _M.available()
+  return type(hap) == "table" and type(hap.tcp) == "function" and type(hap.msleep) == "function"
+end
+
+-- a timeout of 0 or none means none in the request contract: a day here
+local function seconds(t, default)
+  if t == nil then return default end
+  if t <= 0 then return 86400 end
+  return t
+end
+
+-- A core.tcp socket as mautic.transport.http1 wants it.
+local Conn = {}
+Conn.__index = Conn
+
+function Conn:send(data) return self.sock:send(data) end
+function Conn:receive(pattern) return self.sock:receive(pattern) end
+function Conn:close() self.sock:close() end
+
+function Conn:receive_to_close(limit)
+  local data, err, partial = self.sock:receive("*a")
+  data = data or (err == "closed" and partial) or nil
+  if not data then return nil, err end
+  if limit and #data > limit then return nil, "too_large" end
+  return data
+end
+
+local net = { pooled = false }
+
+function net.now()
+  local t = hap.now()
+  return t.sec + t.usec / 1e6
+end
+
+function net.connect(scheme, host, port, req)
+  local sock = hap.tcp()
+  sock:settimeout(seconds(req.connect_timeout, 10))
+  local ok, err
+  if scheme == "https" then ok, err = sock:connect_ssl(host, port) else ok, err = sock:connect(host, port) end
+  if not ok then
+    sock:close()
+    return nil, "cannot connect to " .. host .. ":" .. port .. ": " .. tostring(err or "failed"),
+           scheme == "https" and "tls" or "connect"
+  end
+  sock:settimeout(seconds(req.timeout, 30))
+  return setmetatable({ sock = sock }, Conn)
+end
+
+--- Send one request: (req) -> status, headers, body | nil, message, kind, sent
+function _M.request(req)
+  local ok, status, headers, body, sent = pcall(http1.request, req, net)
+  if not ok then
+    -- HAProxy refuses sockets where it cannot yield (sample fetches, converters)
+    return nil, "HAProxy gives no sockets here (use the client from an action, a service or a task): "
+                .. tostring(status), "usage", false
+  end
+  return status, headers, body, sent
+end
+
+--- Sleep without blocking HAProxy.
+function _M.sleep(s)
+  hap.msleep(floor(s * 1000 + 0.5))
+end
+
+return _M

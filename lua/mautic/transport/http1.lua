@@ -1,0 +1,216 @@
+--- HTTP/1.1 over a cosocket of the host: the bytes of a request and the
+-- reading of its answer, shared by the transports that have sockets but
+-- no HTTP client (nginx's ngx.socket.tcp, HAProxy's core.tcp).
+--
+-- A host gives `net.connect(scheme, host, port, req)`, which returns a
+-- connection or `nil, message, kind`. A connection has
+--   conn:send(data)              -> true | nil, err
+--   conn:receive("*l" | n)       -> string | nil, err
+--   conn:receive_to_close(limit) -> string | nil, err ("too_large" past limit)
+--   conn:close()
+--   conn:keepalive()             optional: hand the connection back to a pool
+-- and `net.now()` gives the time (seconds, for multipart boundaries).
+-- The request goes out at most once: nothing here resends it.
+local type, tonumber, tostring, pairs, ipairs, rawget, setmetatable =
+      type, tonumber, tostring, pairs, ipairs, rawget, setmetatable
+local concat = table.concat
+local lower, find, format, sub, match = string.lower, string.find, string.format, string.sub, string.match
+local floor, random = math.floor, math.random
+
+local _M = { _VERSION = "0.2.0" }
+
+_M.USER_AGENT = "lua-mautic/" .. _M._VERSION
+
+local headers_mt = {
+  __index = function(t, k)
+    if type(k) == "string" then return rawget(t, lower(k)) end
+  end,
+}
+
+--- The failure kind of a cosocket error message.
+function _M.classify(err)
+  err = tostring(err)
+  if find(err, "timeout", 1, true) then return "timeout" end
+  if find(err, "refused", 1, true) then return "connect" end
+  if find(err, "resolve", 1, true) or find(err, "resolver", 1, true) then return "resolve" end
+  if find(err, "handshake", 1, true) or find(err, "certificate", 1, true) or find(err, "ssl", 1, true) then
+    return "tls"
+  end
+  return "network"
+end
+local classify = _M.classify
+
+--- scheme, host, port, path (with query), authority of an http(s) URL, or nil.
+function _M.parse_url(url)
+  local scheme, authority, path = match(url, "^(https?)://([^/?#]+)([^#]*)$")
+  if not scheme then return nil end
+  local host, port = match(authority, "^%[([^%]]+)%]:?(%d*)$")
+  if not host then host, port = match(authority, "^([^:]+):?(%d*)$") end
+  port = tonumber(port) or (scheme == "https" and 443 or 80)
+  if path == "" then path = "/" elseif sub(path, 1, 1) == "?" then path = "/" .. path end
+  return scheme, host, port, path, authority
+end
+
+-- multipart/form-data built in memory (the curl transport streams instead)
+local function multipart(parts, now)
+  local boundary = format("lua-mautic-%08x%08x", floor(random() * 0xffffffff), floor(now * 1000) % 0xffffffff)
+  local out = {}
+  for _, p in ipairs(parts) do
+    local data = p.data
+    if p.file then
+      local f, err = io.open(p.file, "rb")
+      if not f then return nil, "cannot read " .. tostring(p.file) .. ": " .. tostring(err) end
+      data = f:read("*a")
+      f:close()
+    end
+    local filename = p.filename or (p.file and match(p.file, "([^/]+)$"))
+    out[#out + 1] = "--" .. boundary .. "\r\n"
+    out[#out + 1] = 'Content-Disposition: form-data; name="' .. tostring(p.name) .. '"'
+    if filename then out[#out + 1] = '; filename="' .. filename .. '"' end
+    out[#out + 1] = "\r\n"
+    if p.content_type or filename then
+      out[#out + 1] = "Content-Type: " .. (p.content_type or "application/octet-stream") .. "\r\n"
+    end
+    out[#out + 1] = "\r\n" .. tostring(data or "") .. "\r\n"
+  end
+  out[#out + 1] = "--" .. boundary .. "--\r\n"
+  return concat(out), "multipart/form-data; boundary=" .. boundary
+end
+
+local function too_large(max_bytes)
+  return nil, format("the answer is larger than max_bytes (%d bytes): not read further", max_bytes),
+         "too_large", true
+end
+
+local function read_chunked(conn, limit)
+  local out, n = {}, 0
+  while true do
+    local line, err = conn:receive("*l")
+    if not line then return nil, err end
+    local size = tonumber(match(line, "^%s*(%x+)"), 16)
+    if not size then return nil, "bad chunk size" end
+    if size == 0 then
+      -- trailers until the empty line
+      repeat
+        line, err = conn:receive("*l")
+        if not line then return nil, err end
+      until line == ""
+      return concat(out)
+    end
+    n = n + size
+    if limit and n > limit then return nil, "too_large" end
+    local chunk
+    chunk, err = conn:receive(size)
+    if not chunk then return nil, err end
+    out[#out + 1] = chunk
+    local crlf
+    crlf, err = conn:receive(2)
+    if not crlf then return nil, err end
+  end
+end
+
+-- The request's bytes, or nil, message, kind.
+local function request_bytes(req, method, path, authority, now, pooled)
+  local body, ctype = req.body, nil
+  if req.parts then
+    body, ctype = multipart(req.parts, now)
+    if not body then return nil, ctype, "file" end
+  end
+  local lines = { format("%s %s HTTP/1.1", method, path), "Host: " .. authority }
+  local has = {}
+  for k, v in pairs(req.headers or {}) do
+    v = tostring(v)
+    if find(k, "[%c:]") or find(v, "[\r\n%z]") then
+      return nil, "header " .. k .. " contains a control character", "usage"
+    end
+    has[lower(k)] = true
+    lines[#lines + 1] = k .. ": " .. v
+  end
+  if ctype then lines[#lines + 1] = "Content-Type: " .. ctype end
+  if not has["user-agent"] then lines[#lines + 1] = "User-Agent: " .. _M.USER_AGENT end
+  if not pooled and not has["connection"] then lines[#lines + 1] = "Connection: close" end
+  if body or method == "POST" or method == "PUT" or method == "PATCH" then
+    lines[#lines + 1] = "Content-Length: " .. #(body or "")
+  end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = body or ""
+  return concat(lines, "\r\n")
+end
+
+--- Send one request: (req, net) -> status, headers, body | nil, message, kind, sent
+function _M.request(req, net)
+  local scheme, host, port, path, authority = _M.parse_url(req.url or "")
+  if not scheme then return nil, "cannot parse URL " .. tostring(req.url), "usage", false end
+  local method = (req.method or "GET"):upper()
+  local bytes, why, why_kind = request_bytes(req, method, path, authority, net.now(), net.pooled)
+  if not bytes then return nil, why, why_kind, false end
+
+  local conn, err, kind = net.connect(scheme, host, port, req)
+  if not conn then return nil, err, kind or classify(err), false end
+
+  -- from here on the request may have reached the server (sent = true):
+  -- nothing here ever sends it twice
+  local ok
+  ok, err = conn:send(bytes)
+  if not ok then conn:close() return nil, err, classify(err), true end
+
+  local status_line
+  status_line, err = conn:receive("*l")
+  if not status_line then conn:close() return nil, err, classify(err), true end
+  local status = tonumber(match(status_line, "^HTTP/%d%.%d (%d%d%d)"))
+  if not status then conn:close() return nil, "the answer is not HTTP (bad status line)", "network", true end
+
+  local headers = setmetatable({}, headers_mt)
+  local max_bytes = req.max_bytes and req.max_bytes > 0 and req.max_bytes or nil
+  local head_bytes = #status_line
+  while true do
+    local line
+    line, err = conn:receive("*l")
+    if not line then conn:close() return nil, err, classify(err), true end
+    head_bytes = head_bytes + #line + 2
+    if max_bytes and head_bytes > max_bytes then conn:close() return too_large(max_bytes) end
+    if line == "" then break end
+    local name, value = match(line, "^([^:]+):%s*(.-)%s*$")
+    if name then
+      name = lower(name)
+      headers[name] = headers[name] and (headers[name] .. ", " .. value) or value
+    end
+  end
+
+  local resp_body = ""
+  local te = lower(headers["transfer-encoding"] or "")
+  if method == "HEAD" or status == 204 or status == 304 or (status >= 100 and status < 200) then
+    resp_body = ""
+  elseif find(te, "chunked", 1, true) then
+    resp_body, err = read_chunked(conn, max_bytes and max_bytes - head_bytes)
+  elseif headers["content-length"] then
+    local n = tonumber(headers["content-length"])
+    if max_bytes and n and n + head_bytes > max_bytes then conn:close() return too_large(max_bytes) end
+    if n and n > 0 then resp_body, err = conn:receive(n) end
+  else
+    resp_body, err = conn:receive_to_close(max_bytes and max_bytes - head_bytes)
+  end
+  if not resp_body then
+    conn:close()
+    if err == "too_large" then return too_large(max_bytes) end
+    return nil, err, classify(err), true
+  end
+
+  local framed = headers["content-length"] or find(te, "chunked", 1, true)
+  if not conn.keepalive or lower(headers["connection"] or "") == "close" or not framed then
+    conn:close()
+  else
+    conn:keepalive()
+  end
+
+  if req.output then
+    local f, ferr = io.open(req.output, "wb")
+    if not f then return nil, "cannot write " .. req.output .. ": " .. tostring(ferr), "file" end
+    f:write(resp_body)
+    f:close()
+    resp_body = ""
+  end
+  return status, headers, resp_body
+end
+
+return _M
