@@ -112,9 +112,14 @@ local function send_chunk(client, family, spec, chunk, results, offset, lean)
   end
   local errs = {}
   if type(body) == "table" and type(body.errors) == "table" then
+    -- keyed by 0-based input index; PHP writes it as a list when the refused
+    -- rows are exactly the first ones (a list's keys are already 1-based)
     for k, v in pairs(body.errors) do
-      local i = tonumber(k)
-      if i then errs[i + 1] = v end
+      if type(k) == "number" then
+        errs[k] = v
+      elseif tonumber(k) then
+        errs[tonumber(k) + 1] = v
+      end
     end
   end
   local items = answered_items(body, family.list, chunk, codes, spec.method)
