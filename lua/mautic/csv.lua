@@ -80,9 +80,29 @@ function _M.open(src, opts)
   return self
 end
 
+-- one physical line from a buffered block read, with its line break; nil
+-- at the end (read("L") would do, but Lua 5.1 has no "L")
+local function read_line(self)
+  local buf, pos = self.buf or "", self.pos or 1
+  while true do
+    local nl = find(buf, "\n", pos, true)
+    if nl then
+      self.buf, self.pos = buf, nl + 1
+      return sub(buf, pos, nl)
+    end
+    local block = self.file:read(65536)
+    if block == nil then
+      self.buf, self.pos = "", 1
+      if pos > #buf then return nil end
+      return sub(buf, pos)
+    end
+    buf, pos = sub(buf, pos) .. block, 1
+  end
+end
+
 -- the next physical line, with its line break; nil at the end
 function Reader:next_line()
-  local l = self.file:read("L")
+  local l = read_line(self)
   if l == nil then return nil end
   self.line = self.line + 1
   if self.first then
