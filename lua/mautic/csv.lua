@@ -136,21 +136,6 @@ function Reader:record()
   local sep = self.sep
   local cells, n = {}, 0
   local stop = content_end(l)
-  if not find(l, '"', 1, true) then
-    -- the common case: no quotes, split on the separator
-    local pos = 1
-    while true do
-      local s = find(l, sep, pos, true)
-      if not s or s > stop then
-        n = n + 1
-        cells[n] = sub(l, pos, stop)
-        return cells
-      end
-      n = n + 1
-      cells[n] = sub(l, pos, s - 1)
-      pos = s + 1
-    end
-  end
   local pos = 1
   while true do
     if byte(l, pos) == QUOTE then
