@@ -3,7 +3,7 @@ CC      ?= cc
 CSTD     = -std=c99 -D_POSIX_C_SOURCE=200809L
 WARN     = -Wall -Wextra -Werror
 CFLAGS  ?= -O2
-LIBS     = -lcurl -lcrypto -lpthread
+LIBS     = -lcurl -lcrypto
 SRC      = $(wildcard src/*.c)
 HDR      = $(wildcard src/*.h)
 

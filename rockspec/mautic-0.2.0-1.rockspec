@@ -31,7 +31,7 @@ build = {
                   "src/json_decode.c", "src/json_scalar.c", "src/listener.c", "src/multi.c",
                   "src/reqcheck.c", "src/result.c", "src/session.c", "src/share.c", "src/tcp.c", "src/xfer.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl", "crypto", "pthread" },
+      libraries = { "curl", "crypto" },
       incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
     },

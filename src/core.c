@@ -77,6 +77,7 @@ int luaopen_mautic_core(lua_State *L)
         curl_ready = 1;
     }
     mc_headers_open(L);
+    mc_share_open(L);   /* before any session or multi: finalized after them */
     luaL_newlib(L, core_funcs);
     mc_session_open(L);
     mc_multi_open(L);

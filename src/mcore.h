@@ -101,8 +101,9 @@ int mc_xfer_body_to_file(mc_xfer *x);
 void mc_xfer_release(mc_xfer *x);
 void mc_xfer_destroy(mc_xfer *x);
 
-/* share.c: the process's curl share handle (connections, DNS, TLS sessions) */
-CURLSH *mc_share(void);
+/* share.c: the state's curl share handle (connections, DNS, TLS sessions) */
+CURLSH *mc_share(lua_State *L);
+void mc_share_open(lua_State *L);
 
 /* result.c: what a finished transfer says, pushed for Lua */
 const char *mc_kind_of(CURLcode c);

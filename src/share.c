@@ -1,47 +1,35 @@
 /*
- * share.c - one curl share handle per process: the connection cache, the
+ * share.c - one curl share handle per Lua state: the connection cache, the
  * DNS cache and TLS session IDs are shared by every session and multi
- * handle, so a connection opened by one is reused by the next (a script's
- * sequential calls, then a mautic.parallel run, then the next run).
+ * handle of the state, so a connection opened by one is reused by the next
+ * (a script's sequential calls, then a mautic.parallel run, then the next).
  *
- * The share lives as long as the process (like curl_global_init): freeing
- * it would need every easy handle gone first, and Lua finalizers give no
- * order. Its connections are "still reachable" at exit, never leaked.
+ * Ownership: a userdata in the registry owns the share. It is made when the
+ * module is opened, before any session or multi handle, so Lua finalizes it
+ * after them (finalizers run in reverse order of creation); its __gc then
+ * finds no handle using it and frees it with its cached connections.
  *
- * Threads: a host may run several Lua states on threads (HAProxy with
- * lua-load-per-thread), so access is serialised with one mutex per kind
- * of shared data, as libcurl asks. Fork: a child must never use its
- * parent's sockets, so a process that finds a share made by another pid
- * makes its own (the parent's is left alone; it is not ours to close).
+ * One state, one thread: a Lua state is never used by two threads at once,
+ * so the share needs no locks (a host with a state per thread, such as
+ * HAProxy's lua-load-per-thread, gets a share per thread).
+ *
+ * Fork: a child must never use or close its parent's sockets, so a state
+ * that finds its share made by another pid sets that one aside, untouched,
+ * and makes its own.
  */
-#include <pthread.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "mcore.h"
 
-static CURLSH *share;
-static pid_t share_pid;
-static pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
-static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
-static int locks_ready;
+#define MC_SHARE_MT "mautic.core.share"
+#define MC_SHARE_KEY "mautic.core.share_handle"
 
-static void lock_cb(CURL *handle, curl_lock_data data, curl_lock_access access, void *ud)
-{
-    (void)handle;
-    (void)access;
-    (void)ud;
-    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
-        pthread_mutex_lock(&locks[data]);
-}
-
-static void unlock_cb(CURL *handle, curl_lock_data data, void *ud)
-{
-    (void)handle;
-    (void)ud;
-    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
-        pthread_mutex_unlock(&locks[data]);
-}
+typedef struct mc_share_ud {
+    CURLSH *sh;
+    pid_t pid;
+} mc_share_ud;
 
 static CURLSH *new_share(void)
 {
@@ -50,8 +38,6 @@ static CURLSH *new_share(void)
     if (sh == NULL)
         return NULL;
 #define SHARE(opt, val) do { if (rc == CURLSHE_OK) rc = curl_share_setopt(sh, opt, val); } while (0)
-    SHARE(CURLSHOPT_LOCKFUNC, lock_cb);
-    SHARE(CURLSHOPT_UNLOCKFUNC, unlock_cb);
     SHARE(CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     SHARE(CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 #if LIBCURL_VERSION_NUM >= 0x073900
@@ -65,24 +51,59 @@ static CURLSH *new_share(void)
     return sh;
 }
 
-/* The process's share handle, or NULL when one cannot be made (then each
-   handle keeps its own caches, as libcurl does by default). */
-CURLSH *mc_share(void)
+static int share_gc(lua_State *L)
 {
-    pid_t pid = getpid();
-    CURLSH *sh;
-    pthread_mutex_lock(&create_lock);
-    if (!locks_ready) {
-        int i;
-        for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
-            pthread_mutex_init(&locks[i], NULL);
-        locks_ready = 1;
+    mc_share_ud *u = (mc_share_ud *)luaL_checkudata(L, 1, MC_SHARE_MT);
+    /* a parent's share (after fork) is not ours to close; one still in use
+       (CURLSHE_IN_USE) is left alone rather than freed under its users */
+    if (u->sh != NULL && u->pid == getpid() && curl_share_cleanup(u->sh) == CURLSHE_OK)
+        u->sh = NULL;
+    return 0;
+}
+
+/* a fresh share userdata, stored in the registry; never raises after the
+   userdata exists (curl_share_init failing just means no sharing) */
+static mc_share_ud *make_share(lua_State *L)
+{
+    mc_share_ud *u = (mc_share_ud *)lua_newuserdata(L, sizeof *u);
+    memset(u, 0, sizeof *u);
+    luaL_getmetatable(L, MC_SHARE_MT);
+    lua_setmetatable(L, -2);
+    u->pid = getpid();
+    u->sh = new_share();
+    lua_setfield(L, LUA_REGISTRYINDEX, MC_SHARE_KEY);
+    return u;
+}
+
+/* The state's share handle, or NULL (then each handle keeps its own
+   caches, as libcurl does by default). */
+CURLSH *mc_share(lua_State *L)
+{
+    mc_share_ud *u;
+    lua_getfield(L, LUA_REGISTRYINDEX, MC_SHARE_KEY);
+    u = (mc_share_ud *)luaL_testudata(L, -1, MC_SHARE_MT);
+    if (u != NULL && u->pid != getpid()) {
+        /* forked: keep the parent's share reachable (its __gc leaves it
+           alone) and make one of our own */
+        lua_setfield(L, LUA_REGISTRYINDEX, MC_SHARE_KEY ".parent");
+        u = NULL;
+    } else {
+        lua_pop(L, 1);
     }
-    if (share == NULL || share_pid != pid) {
-        share = new_share();
-        share_pid = pid;
+    if (u == NULL)
+        u = make_share(L);
+    return u->sh;
+}
+
+void mc_share_open(lua_State *L)
+{
+    if (luaL_newmetatable(L, MC_SHARE_MT)) {
+        lua_pushcfunction(L, share_gc);
+        lua_setfield(L, -2, "__gc");
     }
-    sh = share;
-    pthread_mutex_unlock(&create_lock);
-    return sh;
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, MC_SHARE_KEY);
+    if (lua_isnil(L, -1))
+        make_share(L);
+    lua_pop(L, 1);
 }

@@ -226,7 +226,7 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
     SET(CURLOPT_ERRORBUFFER, x->errbuf);
     /* connections, DNS and TLS sessions shared by every handle (share.c) */
-    SET(CURLOPT_SHARE, mc_share());
+    SET(CURLOPT_SHARE, mc_share(L));
     SET(CURLOPT_PRIVATE, (void *)x);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_URL, r->url);
