@@ -54,10 +54,13 @@ function _M.start(o)
   for name, value in pairs(o.env or {}) do env[#env + 1] = "  setenv " .. name .. " " .. value end
   local last_err
   for _ = 1, 20 do
-    local port = math.random(20000, 60999)
+    -- a port the kernel just gave out (the listener is closed at once)
+    local l = assert(require("mautic.core").listen(0))
+    local port = l:port()
+    l:close()
     sys.write_file(dir .. "/haproxy.cfg", conf_template:format(dir, sys.own_pid(), table.concat(env, "\n"),
       root, root, root, root, o.lua, port, o.frontend or ""))
-    if sh(("env -u LD_PRELOAD haproxy -D -q -f %s/haproxy.cfg >%s/start.err 2>&1"):format(dir, dir)) then
+    if sh(("env -u LD_PRELOAD haproxy -D -f %s/haproxy.cfg >%s/start.err 2>&1"):format(dir, dir)) then
       local srv = { url = "http://127.0.0.1:" .. port, port = port, dir = dir }
       function srv.stop()
         if not srv.dir then return end
@@ -75,7 +78,9 @@ function _M.start(o)
       return srv
     end
     last_err = sys.read_file(dir .. "/start.err") or "haproxy failed"
-    if not last_err:find("cannot bind", 1, true) and not last_err:find("in use", 1, true) then break end
+    -- a configuration error will not go away: stop; anything else (a port
+    -- taken meanwhile) is worth another port
+    if last_err:find("[ALERT]", 1, true) and last_err:find("parsing", 1, true) then break end
   end
   sh("rm -rf " .. dir)
   error("could not start haproxy: " .. tostring(last_err))
