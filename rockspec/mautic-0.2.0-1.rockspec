@@ -28,7 +28,7 @@ build = {
   modules = {
     ["mautic.core"] = {
       sources = { "src/buffer.c", "src/core.c", "src/crypto.c", "src/encoding.c", "src/files.c",
-                  "src/json_decode.c", "src/json_scalar.c", "src/listener.c", "src/multi.c",
+                  "src/json_decode.c", "src/json_scalar.c", "src/listener.c", "src/multi.c", "src/multi_loop.c",
                   "src/reqcheck.c", "src/result.c", "src/session.c", "src/share.c", "src/tcp.c", "src/xfer.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl", "crypto" },

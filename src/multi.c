@@ -5,52 +5,22 @@
  * the finished ones waiting for run() are on m->xfers, the reusable ones
  * (easy handle kept, so its TLS session cache too) on m->idle.
  *
- * Two ways to drive it: run() blocks until something finishes; the
- * event-loop block at the end (fds, perform, timeout) lets a host loop wait
- * on curl's sockets and timer itself and never blocks.
+ * Two ways to drive it: run() blocks until something finishes; fds,
+ * perform and timeout (multi_loop.c) let a host loop wait on curl's sockets
+ * and timer itself and never block.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "mcore.h"
+#include "multi.h"
 
-#define MC_IDLE_MAX 16
-
-enum { X_ADDING, X_ACTIVE, X_DONE };
-
-/* a socket curl wants watched (event-loop block); serial names one socket's
-   lifetime, so a host can tell a new socket that reuses a closed one's fd */
-typedef struct mc_sock {
-    curl_socket_t fd;
-    int what;                 /* CURL_POLL_IN / OUT / INOUT */
-    lua_Integer serial;
-    struct mc_sock *next;
-} mc_sock;
-
-typedef struct mc_multi {
-    CURLM *multi;
-    mc_xfer *xfers; /* added and not yet returned by run(), oldest first */
-    mc_xfer *idle;
-    int nidle;
-    int pending;
-    int busy;
-    int closed;
-    lua_Integer next_id;
-    /* event-loop block */
-    mc_sock *socks;
-    lua_Integer next_serial;
-    int events_on;
-} mc_multi;
-
-static void events_free(mc_multi *m);
-
-static mc_multi *check_multi(lua_State *L)
+mc_multi *mc_multi_check(lua_State *L)
 {
     return (mc_multi *)luaL_checkudata(L, 1, MC_MULTI_MT);
 }
 
-static int fail(lua_State *L, const char *msg, const char *kind)
+int mc_multi_fail(lua_State *L, const char *msg, const char *kind)
 {
     lua_pushnil(L);
     lua_pushstring(L, msg);
@@ -82,7 +52,7 @@ static void multi_close(mc_multi *m)
         curl_multi_cleanup(m->multi);
         m->multi = NULL;
     }
-    events_free(m);
+    mc_multi_events_free(m);
 }
 
 /* core.multi() -> multi | nil, message, "memory" */
@@ -95,7 +65,7 @@ static int l_multi(lua_State *L)
     m->multi = curl_multi_init();
     if (m->multi == NULL) {
         m->closed = 1;
-        return fail(L, "cannot create a curl multi handle", "memory");
+        return mc_multi_fail(L, "cannot create a curl multi handle", "memory");
     }
     return 1;
 }
@@ -103,12 +73,12 @@ static int l_multi(lua_State *L)
 /* multi:add(req) -> id | nil, message, kind */
 static int l_add(lua_State *L)
 {
-    mc_multi *m = check_multi(L);
+    mc_multi *m = mc_multi_check(L);
     mc_req r;
     mc_xfer *x, **pp;
     mc_req_check(L, 2, &r);
     if (m->closed)
-        return fail(L, "multi is closed", "usage");
+        return mc_multi_fail(L, "multi is closed", "usage");
     if (m->idle != NULL) {
         x = m->idle;
         m->idle = x->next;
@@ -116,7 +86,7 @@ static int l_add(lua_State *L)
     } else {
         x = (mc_xfer *)calloc(1, sizeof *x);
         if (x == NULL)
-            return fail(L, "out of memory", "memory");
+            return mc_multi_fail(L, "out of memory", "memory");
     }
     /* owned by m from here on, before anything can raise */
     x->next = NULL;
@@ -145,7 +115,6 @@ static int l_add(lua_State *L)
     return 1;
 }
 
-static int push_finished(lua_State *L, mc_multi *m);
 
 static double mono_ms(void)
 {
@@ -155,7 +124,7 @@ static double mono_ms(void)
 }
 
 /* move finished transfers out of curl; returns how many are done */
-static int collect(mc_multi *m)
+int mc_multi_collect(mc_multi *m)
 {
     CURLMsg *msg;
     int left, ndone = 0;
@@ -182,13 +151,13 @@ static int collect(mc_multi *m)
    (no timeout: until one finishes) */
 static int l_run(lua_State *L)
 {
-    mc_multi *m = check_multi(L);
+    mc_multi *m = mc_multi_check(L);
     lua_Number timeout = luaL_optnumber(L, 2, -1);
     double deadline;
     if (timeout != timeout)
         return luaL_argerror(L, 2, "timeout is NaN");
     if (m->closed)
-        return fail(L, "multi is closed", "usage");
+        return mc_multi_fail(L, "multi is closed", "usage");
     if (m->busy)
         return luaL_error(L, "multi is busy");
     deadline = mono_ms() + (timeout > 0 ? timeout * 1000.0 : 0);
@@ -198,8 +167,8 @@ static int l_run(lua_State *L)
         double wait;
         CURLMcode mc = curl_multi_perform(m->multi, &running);
         if (mc != CURLM_OK)
-            return fail(L, curl_multi_strerror(mc), mc == CURLM_OUT_OF_MEMORY ? "memory" : "network");
-        if (collect(m) > 0 || running == 0)
+            return mc_multi_fail(L, curl_multi_strerror(mc), mc == CURLM_OUT_OF_MEMORY ? "memory" : "network");
+        if (mc_multi_collect(m) > 0 || running == 0)
             break;
         if (timeout < 0) {
             wait = 1000;
@@ -212,14 +181,14 @@ static int l_run(lua_State *L)
         }
         mc = curl_multi_poll(m->multi, NULL, 0, (int)wait + (wait > (int)wait), NULL);
         if (mc != CURLM_OK)
-            return fail(L, curl_multi_strerror(mc), mc == CURLM_OUT_OF_MEMORY ? "memory" : "network");
+            return mc_multi_fail(L, curl_multi_strerror(mc), mc == CURLM_OUT_OF_MEMORY ? "memory" : "network");
     }
 
-    return push_finished(L, m);
+    return mc_multi_push_finished(L, m);
 }
 
 /* pushes the array of finished transfers' results and recycles them */
-static int push_finished(lua_State *L, mc_multi *m)
+int mc_multi_push_finished(lua_State *L, mc_multi *m)
 {
     int n = 0, results;
     mc_xfer **pp;
@@ -265,14 +234,14 @@ static int push_finished(lua_State *L, mc_multi *m)
 
 static int l_pending(lua_State *L)
 {
-    mc_multi *m = check_multi(L);
+    mc_multi *m = mc_multi_check(L);
     lua_pushinteger(L, m->pending);
     return 1;
 }
 
 static int l_close(lua_State *L)
 {
-    mc_multi *m = check_multi(L);
+    mc_multi *m = mc_multi_check(L);
     if (m->busy)
         return luaL_error(L, "multi is busy");
     multi_close(m);
@@ -282,137 +251,14 @@ static int l_close(lua_State *L)
 /* __gc: an unreachable multi cannot be in use, so never "busy" */
 static int l_gc(lua_State *L)
 {
-    multi_close(check_multi(L));
+    multi_close(mc_multi_check(L));
     return 0;
 }
 
 static int l_tostring(lua_State *L)
 {
-    mc_multi *m = check_multi(L);
+    mc_multi *m = mc_multi_check(L);
     lua_pushfstring(L, "mautic.core.multi (%s%p)", m->closed ? "closed, " : "", (void *)m);
-    return 1;
-}
-
-/* ---- event-loop block: a host loop drives the multi -----------------------
- *
- * multi:fds()      -> { [serial] = { fd = n, events = "r" | "w" | "rw" } }
- * multi:perform([fd, events]) -> results, as run() returns them; never blocks
- * multi:timeout()  -> seconds until perform() is due without socket activity,
- *                     or nil (none)
- *
- * curl tells which sockets it wants watched through CURLMOPT_SOCKETFUNCTION,
- * recorded here in C (no Lua runs inside curl's callbacks); the host waits on
- * them, calls perform(fd, events) when one is ready and perform() when the
- * timeout passes. The callback is set on the first call of any of these: a
- * multi is driven either this way or with run(), not both.
- */
-
-static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-    mc_multi *m = (mc_multi *)userp;
-    mc_sock *k = (mc_sock *)socketp, **pp;
-    (void)easy;
-    if (what == CURL_POLL_REMOVE) {
-        for (pp = &m->socks; *pp != NULL; pp = &(*pp)->next) {
-            if (*pp == k) {
-                *pp = k->next;
-                free(k);
-                break;
-            }
-        }
-        curl_multi_assign(m->multi, s, NULL);
-        return 0;
-    }
-    if (k == NULL) {
-        k = (mc_sock *)calloc(1, sizeof *k);
-        if (k == NULL)
-            return -1;
-        k->serial = ++m->next_serial;
-        k->next = m->socks;
-        m->socks = k;
-        curl_multi_assign(m->multi, s, k);
-    }
-    k->fd = s;
-    k->what = what;
-    return 0;
-}
-
-static void events_free(mc_multi *m)
-{
-    mc_sock *k, *next;
-    for (k = m->socks; k != NULL; k = next) {
-        next = k->next;
-        free(k);
-    }
-    m->socks = NULL;
-}
-
-static mc_multi *check_events(lua_State *L)
-{
-    mc_multi *m = check_multi(L);
-    if (m->closed || m->events_on)
-        return m;
-    curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, (void *)m);
-    m->events_on = 1;
-    return m;
-}
-
-static int l_fds(lua_State *L)
-{
-    mc_multi *m = check_events(L);
-    mc_sock *k;
-    if (m->closed)
-        return fail(L, "multi is closed", "usage");
-    lua_newtable(L);
-    for (k = m->socks; k != NULL; k = k->next) {
-        const char *events = k->what == CURL_POLL_IN ? "r" : k->what == CURL_POLL_OUT ? "w" : "rw";
-        if (k->what != CURL_POLL_IN && k->what != CURL_POLL_OUT && k->what != CURL_POLL_INOUT)
-            continue;
-        lua_pushinteger(L, k->serial);
-        lua_createtable(L, 0, 2);
-        lua_pushinteger(L, (lua_Integer)k->fd);
-        lua_setfield(L, -2, "fd");
-        lua_pushstring(L, events);
-        lua_setfield(L, -2, "events");
-        lua_rawset(L, -3);
-    }
-    return 1;
-}
-
-static int l_perform(lua_State *L)
-{
-    mc_multi *m = check_events(L);
-    lua_Integer fd = luaL_optinteger(L, 2, -1);
-    const char *events = luaL_optstring(L, 3, "");
-    int ev = 0, running = 0;
-    CURLMcode mc;
-    if (m->closed)
-        return fail(L, "multi is closed", "usage");
-    if (m->busy)
-        return luaL_error(L, "multi is busy");
-    if (strchr(events, 'r') != NULL)
-        ev |= CURL_CSELECT_IN;
-    if (strchr(events, 'w') != NULL)
-        ev |= CURL_CSELECT_OUT;
-    mc = curl_multi_socket_action(m->multi, fd < 0 ? CURL_SOCKET_TIMEOUT : (curl_socket_t)fd,
-                                  fd < 0 ? 0 : ev, &running);
-    if (mc != CURLM_OK)
-        return fail(L, curl_multi_strerror(mc), mc == CURLM_OUT_OF_MEMORY ? "memory" : "network");
-    collect(m);
-    return push_finished(L, m);
-}
-
-static int l_timeout(lua_State *L)
-{
-    mc_multi *m = check_events(L);
-    long ms = -1;
-    if (m->closed)
-        return fail(L, "multi is closed", "usage");
-    if (curl_multi_timeout(m->multi, &ms) != CURLM_OK || ms < 0)
-        lua_pushnil(L);
-    else
-        lua_pushnumber(L, (lua_Number)ms / 1000.0);
     return 1;
 }
 
@@ -421,9 +267,9 @@ static const luaL_Reg multi_methods[] = {
     {"run", l_run},
     {"pending", l_pending},
     {"close", l_close},
-    {"fds", l_fds},
-    {"perform", l_perform},
-    {"timeout", l_timeout},
+    {"fds", mc_multi_fds},
+    {"perform", mc_multi_perform},
+    {"timeout", mc_multi_timeout},
     {NULL, NULL}
 };
 
