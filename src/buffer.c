@@ -29,6 +29,16 @@ int mc_buf_add(mc_buf *b, const char *p, size_t n)
     return 0;
 }
 
+/* empty the buffer for the next answer; its memory is kept when it is no
+   larger than `keep`, so a session does not allocate anew for every answer
+   yet never holds on to a large one */
+void mc_buf_clear(mc_buf *b, size_t keep)
+{
+    if (b->cap > keep)
+        mc_buf_free(b);
+    b->len = 0;
+}
+
 void mc_buf_free(mc_buf *b)
 {
     free(b->data);

@@ -87,6 +87,7 @@ typedef struct mc_xfer {
 
 /* buffer.c */
 int mc_buf_add(mc_buf *b, const char *p, size_t n);
+void mc_buf_clear(mc_buf *b, size_t keep);
 void mc_buf_free(mc_buf *b);
 
 /* reqcheck.c: read and validate a request table, raising usage errors
@@ -99,6 +100,7 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r);
 int mc_xfer_early(mc_xfer *x, const char *kind, const char *fmt, ...);
 int mc_xfer_body_to_file(mc_xfer *x);
 void mc_xfer_release(mc_xfer *x);
+void mc_xfer_finish(mc_xfer *x);
 void mc_xfer_destroy(mc_xfer *x);
 
 /* share.c: the state's curl share handle (connections, DNS, TLS sessions) */

@@ -68,8 +68,14 @@ static void push_headers(lua_State *L, mc_xfer *x)
     char *p = x->head.data, *end = p + x->head.len;
     const char *last = NULL;
     size_t last_len = 0;
-    int t;
-    lua_newtable(L);
+    int t, lines = 0;
+    const char *q = p;
+    /* one slot per line (status line included): no rehash while filling */
+    while (q != NULL && q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+        lines++;
+        q++;
+    }
+    lua_createtable(L, 0, lines);
     t = lua_gettop(L);
     while (p != NULL && p < end) {
         char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -187,7 +193,7 @@ static const char *push_failure(lua_State *L, mc_xfer *x, CURLcode code, int sen
 /*
  * Push status, headers, body (returns 3) or nil, message, kind, sent
  * (returns 4; sent tells whether the request may have reached the server),
- * then release the transfer's resources (connections stay cached).
+ * then drop the answer (the handle and its connections stay).
  */
 int mc_xfer_push_result(lua_State *L, mc_xfer *x, CURLcode code)
 {
@@ -223,7 +229,7 @@ int mc_xfer_push_result(lua_State *L, mc_xfer *x, CURLcode code)
         lua_pushlstring(L, x->body.data ? x->body.data : "", x->body.len);
         n = 3;
     }
-    mc_xfer_release(x);
+    mc_xfer_finish(x);
     return n;
 }
 

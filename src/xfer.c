@@ -334,7 +334,12 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
 /* ------------------------------------------------------------------ */
 /* lifetime                                                            */
 
-static void free_resources(mc_xfer *x)
+/* memory of the header and body buffers kept from one answer to the next */
+#define KEEP_BUFFER_BYTES (64 * 1024)
+
+/* what curl's options point to: free only once the handle no longer
+   refers to it (after curl_easy_reset or curl_easy_cleanup) */
+static void free_curl_referenced(mc_xfer *x)
 {
     if (x->hdrs != NULL) {
         curl_slist_free_all(x->hdrs);
@@ -344,6 +349,12 @@ static void free_resources(mc_xfer *x)
         curl_mime_free(x->mime);
         x->mime = NULL;
     }
+}
+
+/* the rest of one request's state; keep: how much buffer memory may stay
+   for the next request */
+static void free_request_state(mc_xfer *x, size_t keep)
+{
     if (x->out != NULL) {
         fclose(x->out);
         x->out = NULL;
@@ -354,8 +365,8 @@ static void free_resources(mc_xfer *x)
     free(x->out_part);
     x->out_path = NULL;
     x->out_part = NULL;
-    mc_buf_free(&x->head);
-    mc_buf_free(&x->body);
+    mc_buf_clear(&x->head, keep);
+    mc_buf_clear(&x->body, keep);
     x->oom = 0;
     x->out_err = 0;
     x->too_large = 0;
@@ -367,12 +378,21 @@ static void free_resources(mc_xfer *x)
     x->result = CURLE_OK;
 }
 
+/* the answer was handed to Lua: drop it. The options (and the header list
+   and multipart body they point to) stay until the next prepare resets
+   the handle, so a handle is reset once per request, not twice. */
+void mc_xfer_finish(mc_xfer *x)
+{
+    free_request_state(x, KEEP_BUFFER_BYTES);
+}
+
 /* forget the last request; keep the handle and its live connections */
 void mc_xfer_release(mc_xfer *x)
 {
     if (x->easy != NULL)
         curl_easy_reset(x->easy); /* drops references to hdrs and mime */
-    free_resources(x);
+    free_curl_referenced(x);
+    free_request_state(x, KEEP_BUFFER_BYTES);
 }
 
 void mc_xfer_destroy(mc_xfer *x)
@@ -381,6 +401,6 @@ void mc_xfer_destroy(mc_xfer *x)
         curl_easy_cleanup(x->easy);
         x->easy = NULL;
     }
-    free_resources(x);
+    free_curl_referenced(x);
+    free_request_state(x, 0);
 }
-
