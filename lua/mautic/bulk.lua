@@ -46,7 +46,7 @@ local type, pairs, ipairs, tostring, tonumber, error, pcall =
       type, pairs, ipairs, tostring, tonumber, error, pcall
 local floor, max, min = math.floor, math.max, math.min
 local concat, sort = table.concat, table.sort
-local find, format, byte = string.find, string.format, string.byte
+local format, byte = string.format, string.byte
 
 local _M = { _VERSION = "0.1.0" }
 
@@ -300,14 +300,6 @@ end
 
 -- ------------------------------------------------------------------ import
 
-local function has_unique(fields, row)
-  for _, field in ipairs(fields) do
-    local v = row[field]
-    if (type(v) == "string" and find(v, "%S")) or type(v) == "number" then return true end
-  end
-  return false
-end
-
 -- the row as sent: extra tags added (on a copy: the caller's rows stay as they were)
 local function with_tags(row, tags)
   if not tags or #tags == 0 then return row end
@@ -384,7 +376,7 @@ local function next_chunk(job)
         error(check.usage(("row %d is a %s, not a table"):format(i, type(row))), 0)
       end
       row = with_tags(row, job.tags)
-      if job.checkpoint and not has_unique(job.unique, row) then
+      if job.checkpoint and not endpoint.has_unique(job.unique, row) then
         -- a resend after an unknown outcome could create it twice: not sent
         refused[#refused + 1] = { i, line, row }
       else
