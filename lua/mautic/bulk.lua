@@ -41,12 +41,12 @@ local errors = require "mautic.errors"
 local check = require "mautic.check"
 local parallel = require "mautic.parallel"
 local endpoint = require "mautic.endpoint"
+local random = require "mautic.random"
 
 local type, pairs, ipairs, tostring, tonumber, error, pcall =
       type, pairs, ipairs, tostring, tonumber, error, pcall
 local floor, max, min = math.floor, math.max, math.min
 local concat, sort = table.concat, table.sort
-local format, byte = string.format, string.byte
 
 local _M = { _VERSION = "0.1.0" }
 
@@ -87,10 +87,6 @@ end
 
 -- ------------------------------------------------------------------ sources
 
-local function hex(s)
-  return (s:gsub(".", function(c) return format("%02x", byte(c)) end))
-end
-
 -- size and digest of a file: SHA-256 chained over 64 KiB blocks
 local function file_identity(path)
   local f, err = io.open(path, "rb")
@@ -103,7 +99,7 @@ local function file_identity(path)
     h = core.sha256(h .. block)
   end
   f:close()
-  return { kind = "csv", path = path, bytes = bytes, sha256 = hex(h) }
+  return { kind = "csv", path = path, bytes = bytes, sha256 = random.to_hex(h) }
 end
 
 -- A source: next() -> row, line | nil (end) | nil, err; total (or nil); identity
