@@ -27,18 +27,9 @@ function Shm:set(tokens)
 end
 
 function Shm:lock(fn, sleep)
-  local dict, key = self.dict, self.key .. ":lock"
-  return lock.with({
-    try = function(owner, ttl)
-      local ok, err = dict:add(key, owner, ttl)
-      if ok then return true end
-      if err == "exists" then return false end
-      return nil, err
-    end,
-    release = function(owner)
-      if dict:get(key) == owner then dict:delete(key) end
-    end,
-  }, fn, sleep or ngx.sleep, { ttl = self.lock_ttl, name = self.name .. "/" .. key })
+  local key = self.key .. ":lock"
+  return lock.with(lock.shm(self.dict, key), fn, sleep or ngx.sleep,
+                   { ttl = self.lock_ttl, name = self.name .. "/" .. key })
 end
 
 --- A store on lua_shared_dict `name`.
