@@ -11,7 +11,7 @@ PACKAGES = lua5.1 liblua5.1-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev lua5.4
            luajit2 libluajit2-5.1-dev lua-cjson lua-cjson-dev libcurl4-openssl-dev libssl-dev \
            lua-busted lua-check luarocks nginx libnginx-mod-http-lua \
            lua-resty-core valgrind pkg-config cppcheck curl openssl wrk \
-           haproxy redis-server lua-luv
+           haproxy redis-server lua-luv python3
 
 # what `make fidelity` needs besides the fake's own nginx: PHP and the PHP client suite's libraries
 FIDELITY_PACKAGES = nginx libnginx-mod-http-lua curl python3 php-cli php-curl php-xml php-mbstring phpunit \

@@ -234,7 +234,7 @@ end
 local function all_unique(client, rows)
   local has_unique = require("mautic.endpoint").has_unique
   for _, row in ipairs(rows) do
-    if not has_unique(client, row) then return false end
+    if not has_unique(client.unique_fields, row) then return false end
   end
   return true
 end

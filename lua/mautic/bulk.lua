@@ -41,12 +41,12 @@ local errors = require "mautic.errors"
 local check = require "mautic.check"
 local parallel = require "mautic.parallel"
 local endpoint = require "mautic.endpoint"
+local random = require "mautic.random"
 
 local type, pairs, ipairs, tostring, tonumber, error, pcall =
       type, pairs, ipairs, tostring, tonumber, error, pcall
 local floor, max, min = math.floor, math.max, math.min
 local concat, sort = table.concat, table.sort
-local find, format, byte = string.find, string.format, string.byte
 
 local _M = { _VERSION = "0.1.0" }
 
@@ -87,10 +87,6 @@ end
 
 -- ------------------------------------------------------------------ sources
 
-local function hex(s)
-  return (s:gsub(".", function(c) return format("%02x", byte(c)) end))
-end
-
 -- size and digest of a file: SHA-256 chained over 64 KiB blocks
 local function file_identity(path)
   local f, err = io.open(path, "rb")
@@ -103,7 +99,7 @@ local function file_identity(path)
     h = core.sha256(h .. block)
   end
   f:close()
-  return { kind = "csv", path = path, bytes = bytes, sha256 = hex(h) }
+  return { kind = "csv", path = path, bytes = bytes, sha256 = random.to_hex(h) }
 end
 
 -- A source: next() -> row, line | nil (end) | nil, err; total (or nil); identity
@@ -300,14 +296,6 @@ end
 
 -- ------------------------------------------------------------------ import
 
-local function has_unique(fields, row)
-  for _, field in ipairs(fields) do
-    local v = row[field]
-    if (type(v) == "string" and find(v, "%S")) or type(v) == "number" then return true end
-  end
-  return false
-end
-
 -- the row as sent: extra tags added (on a copy: the caller's rows stay as they were)
 local function with_tags(row, tags)
   if not tags or #tags == 0 then return row end
@@ -384,7 +372,7 @@ local function next_chunk(job)
         error(check.usage(("row %d is a %s, not a table"):format(i, type(row))), 0)
       end
       row = with_tags(row, job.tags)
-      if job.checkpoint and not has_unique(job.unique, row) then
+      if job.checkpoint and not endpoint.has_unique(job.unique, row) then
         -- a resend after an unknown outcome could create it twice: not sent
         refused[#refused + 1] = { i, line, row }
       else

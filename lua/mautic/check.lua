@@ -21,10 +21,12 @@ function _M.is_usage(v)
   return getmetatable(v) == usage_mt
 end
 
+--- A value as a message shows it: a string quoted, anything else as tostring.
 local function describe(v)
   if type(v) == "string" then return format("%q", v) end
   return tostring(v)
 end
+_M.describe = describe
 
 --- A positive integer id, as a decimal string.
 -- @treturn[1] string

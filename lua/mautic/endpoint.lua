@@ -21,11 +21,12 @@ local gsub, gmatch, format = string.gsub, string.gmatch, string.format
 local _M = { _VERSION = "0.2.0" }
 
 --- Does a contact row carry one of the unique identifiers Mautic merges
--- creates on (email by default)? Then a create with an unknown outcome may
--- be sent again: Mautic answers the second one with the same contact.
-function _M.has_unique(client, row)
+-- creates on (`fields`: client.unique_fields, email by default)? Then a
+-- create with an unknown outcome may be sent again: Mautic answers the
+-- second one with the same contact.
+function _M.has_unique(fields, row)
   if type(row) ~= "table" then return false end
-  for _, field in ipairs(client.unique_fields) do
+  for _, field in ipairs(fields) do
     local v = row[field]
     if (type(v) == "string" and v:find("%S")) or type(v) == "number" then return true end
   end
@@ -117,7 +118,7 @@ local function prepare(client, family, route, fname, ...)
     path = path,
     id = select(1, ...),
     want_body = route.result ~= nil,
-    merges = route.name == "create" and family.def.merge_creates and _M.has_unique(client, data),
+    merges = route.name == "create" and family.def.merge_creates and _M.has_unique(client.unique_fields, data),
     base = route.base,
     timeout = opts.timeout,
     retries = opts.retries,

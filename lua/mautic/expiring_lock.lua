@@ -8,6 +8,7 @@
 -- A backend gives two functions:
 --   try(owner, ttl)  -> true (taken) | false (held by another) | nil, err
 --   release(owner)   -- let go if the lock is still owner's
+-- (`shm(dict, key)` makes one on an nginx shared dict.)
 local random = require "mautic.random"
 local compat = require "mautic.compat"
 
@@ -15,6 +16,25 @@ local error, tostring = error, tostring
 local min = math.min
 
 local _M = { _VERSION = "0.2.0" }
+
+--- A backend on an nginx shared dict: the lock is `key`, added with the
+-- lock's time to live (the dict's add is atomic across workers).
+-- @param dict an ngx.shared dict
+-- @tparam string key
+-- @treturn table try, release
+function _M.shm(dict, key)
+  return {
+    try = function(owner, ttl)
+      local ok, err = dict:add(key, owner, ttl)
+      if ok then return true end
+      if err == "exists" then return false end
+      return nil, err
+    end,
+    release = function(owner)
+      if dict:get(key) == owner then dict:delete(key) end
+    end,
+  }
+end
 
 --- Run fn holding the lock; re-raises what fn raises after letting go.
 -- @tparam table backend try, release

@@ -66,17 +66,7 @@ Shm.__index = Shm
 -- operations are atomic one by one, not together).
 function Shm:try()
   local dict, key = self.dict, self.key
-  return lock.with({
-    try = function(owner, ttl)
-      local ok, err = dict:add(key .. ":lock", owner, ttl)
-      if ok then return true end
-      if err == "exists" then return false end
-      return nil, err
-    end,
-    release = function(owner)
-      if dict:get(key .. ":lock") == owner then dict:delete(key .. ":lock") end
-    end,
-  }, function()
+  return lock.with(lock.shm(dict, key .. ":lock"), function()
     local now = ngx.now()
     local head = dict:get(key .. ":head") or 0
     local oldest = dict:get(key .. ":" .. head)

@@ -24,6 +24,7 @@
 -- name; here such a name is refused instead of being silently changed.
 -- Bad arguments raise at the caller's line, before any request is made.
 local query = require "mautic.query"
+local describe = require("mautic.check").describe
 
 local type, pairs, ipairs, tostring, error, select = type, pairs, ipairs, tostring, error, select
 local setmetatable, getmetatable = setmetatable, getmetatable
@@ -44,11 +45,6 @@ local COMPOSITE = { andX = true, orX = true }
 _M.expressions = {}
 for _, set in ipairs{ COLUMN_VALUE, LIST, RANGE, JUST_COLUMN, COMPOSITE } do
   for k in pairs(set) do _M.expressions[k] = true end
-end
-
-local function describe(v)
-  if type(v) == "string" then return format("%q", v) end
-  return tostring(v)
 end
 
 local function check_col(col)

@@ -10,7 +10,7 @@
 -- that deletes the key only if it still holds the owner's value. The
 -- loser waits (cooperatively), then reads the token the winner stored.
 -- See mautic.redis for the connection each host uses.
-local json = require "mautic.json"
+local store = require "mautic.auth.store"
 local lock = require "mautic.expiring_lock"
 local redis = require "mautic.redis"
 
@@ -27,14 +27,11 @@ Store.__index = Store
 function Store:get()
   local text, err = self.redis:call("GET", self.key)
   if text == nil then error("cannot read tokens from " .. err, 0) end
-  if type(text) ~= "string" then return nil end
-  local t = json.decode(text)
-  if type(t) ~= "table" then return nil end
-  return t
+  return store.decode(text)
 end
 
 function Store:set(tokens)
-  local ok, err = self.redis:call("SET", self.key, (assert(json.encode(tokens))))
+  local ok, err = self.redis:call("SET", self.key, store.encode(tokens))
   if ok == nil then error("cannot save tokens to " .. tostring(err), 0) end
 end
 

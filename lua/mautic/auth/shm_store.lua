@@ -7,7 +7,7 @@
 --
 -- The lock is a key of the dict added with a time to live (ngx.shared's
 -- add is atomic across workers); waiters sleep with ngx.sleep.
-local json = require "mautic.json"
+local store = require "mautic.auth.store"
 local lock = require "mautic.expiring_lock"
 
 local type, error, setmetatable = type, error, setmetatable
@@ -18,31 +18,18 @@ local Shm = {}
 Shm.__index = Shm
 
 function Shm:get()
-  local text = self.dict:get(self.key)
-  if type(text) ~= "string" then return nil end
-  local t = json.decode(text)
-  if type(t) ~= "table" then return nil end
-  return t
+  return store.decode(self.dict:get(self.key))
 end
 
 function Shm:set(tokens)
-  local ok, err = self.dict:set(self.key, (assert(json.encode(tokens))))
+  local ok, err = self.dict:set(self.key, store.encode(tokens))
   if not ok then error("cannot save tokens in lua_shared_dict " .. self.name .. ": " .. tostring(err), 0) end
 end
 
 function Shm:lock(fn, sleep)
-  local dict, key = self.dict, self.key .. ":lock"
-  return lock.with({
-    try = function(owner, ttl)
-      local ok, err = dict:add(key, owner, ttl)
-      if ok then return true end
-      if err == "exists" then return false end
-      return nil, err
-    end,
-    release = function(owner)
-      if dict:get(key) == owner then dict:delete(key) end
-    end,
-  }, fn, sleep or ngx.sleep, { ttl = self.lock_ttl, name = self.name .. "/" .. key })
+  local key = self.key .. ":lock"
+  return lock.with(lock.shm(self.dict, key), fn, sleep or ngx.sleep,
+                   { ttl = self.lock_ttl, name = self.name .. "/" .. key })
 end
 
 --- A store on lua_shared_dict `name`.

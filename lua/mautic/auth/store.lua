@@ -98,6 +98,26 @@ function _M.exclusive(key, fn, sleep)
   return a, b
 end
 
+-- Stored text ----------------------------------------------------------------
+
+--- Tokens as the JSON text a store keeps (raises when they cannot be encoded).
+-- @tparam table tokens
+-- @treturn string
+function _M.encode(tokens)
+  return (assert(json.encode(tokens)))
+end
+
+--- The tokens in a store's text: a table, or nil when there is none (text
+-- not a string) or the text is not a JSON object (garbage reads as absent).
+-- @param text what the store holds
+-- @treturn table|nil
+function _M.decode(text)
+  if type(text) ~= "string" then return nil end
+  local t = json.decode(text)
+  if type(t) ~= "table" then return nil end
+  return t
+end
+
 -- Memory ---------------------------------------------------------------------
 
 local Memory = {}
@@ -122,14 +142,11 @@ function File:get()
   if not f then return nil end
   local text = f:read("*a")
   f:close()
-  local t = json.decode(text)
-  if type(t) ~= "table" then return nil end
-  return t
+  return _M.decode(text)
 end
 
 function File:set(tokens)
-  local text = assert(json.encode(tokens))
-  local ok, err = core.write_file_atomic(self.path, text, 384) -- 0600
+  local ok, err = core.write_file_atomic(self.path, _M.encode(tokens), 384) -- 0600
   if not ok then error("cannot save tokens to " .. self.path .. ": " .. tostring(err), 0) end
 end
 
