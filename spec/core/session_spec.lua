@@ -174,6 +174,28 @@ describe("core.session", function()
       assert.is_nil(body:find("[^x]"))
     end)
 
+    it("carries nothing of one answer into the next (buffers are reused)", function()
+      -- sizes around the 64 KiB a session keeps between answers, growing
+      -- and shrinking, with a bodyless answer and a header-only one between
+      local sizes = { 70000, 10, 65536, 0, 65537, 1, 3000000, 5 }
+      for _, n in ipairs(sizes) do
+        local status, _, body = s:request { url = srv.url .. "/big?n=" .. n }
+        assert.are.equal(200, status)
+        assert.are.equal(n, #body)
+        assert.is_nil(body:find("[^x]"))
+        local hs, hh, hb = s:request { method = "HEAD", url = srv.url .. "/headers" }
+        assert.are.equal(200, hs)
+        assert.are.equal("", hb)
+        assert.are.equal("one, two, three", hh["x-dup"])
+        local hstatus, headers, hbody = s:request { url = srv.url .. "/status/204" }
+        assert.are.equal(204, hstatus)
+        assert.are.equal("", hbody)
+        assert.is_nil(headers["x-dup"])
+        assert.is_nil(headers["mautic-version"])
+        assert.is_nil(headers["set-cookie"])
+      end
+    end)
+
     it("shares one metatable between header tables", function()
       local _, h1 = s:request { url = srv.url .. "/headers" }
       local _, h2 = s:request { url = srv.url .. "/echo" }
