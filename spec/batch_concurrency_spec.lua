@@ -94,7 +94,11 @@ describe("create_batch with concurrency", function()
       { path = "^/api/contacts/batch/new$", action = "drop", p = 0.05 },
       { path = "^/api/contacts/batch/new$", action = "status", status = 503, p = 0.05 },
     }
-    local api = client{ retries = 4 }
+    -- about one request in four meets a fault, so with 5 tries a chunk of
+    -- the 40 fails outright about once in 25 runs (seen once under ASan);
+    -- 13 tries make that less than one run in a million. What is tested
+    -- here is that every resend is merged, not how long the budget lasts.
+    local api = client{ retries = 12 }
     local results = assert(api.contacts.create_batch(rows(1000, "e"), { batch_limit = 25, concurrency = 4 }))
     local st = srv:state()
     local by_email = {}
