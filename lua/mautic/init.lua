@@ -248,8 +248,11 @@ function _M.new(opts)
       method = method:upper(), path = path, query = o.query, body = o.body, form = o.form,
       base = o.base, raw = o.raw, parts = o.parts, output = o.output,
     })
-    if v == nil and client.raise then error(err, 2) end
-    return v, err
+    if v == nil then
+      if client.raise then error(err, 2) end
+      return nil, err
+    end
+    return v     -- not http.call's meta: a second value must mean failure
   end
 
   --- Close the connection (the client can still be used; it reconnects).
