@@ -62,20 +62,18 @@ describe_redis("mautic.limit.redis", function()
   end)
 
   describe("across 8 processes", function()
-    local dir, started
-    before_each(function() dir, started = workers.tempdir(), {} end)
-    after_each(function()
-      for _, w in ipairs(started) do workers.kill(w) end
-      os.execute("rm -rf " .. dir)
-    end)
+    local pool = workers.pool()
+    before_each(pool.fresh)
+    after_each(pool.clean)
 
     it("keeps 8 x 8 requests under Mautic's 50 per 10 s: every call succeeds, 0 answers of 429", function()
       fake.config{ rate_limit = 50, rate_limit_window = 10 }
+      local configs = {}
       for i = 1, 8 do
-        started[i] = workers.start(dir, i, { url = fake.url, basic = true, requests = 8,
-          redis = { host = "127.0.0.1", port = srv.port }, rate_limit = { limit = 50, window = 10 } })
+        configs[i] = { url = fake.url, basic = true, requests = 8,
+          redis = { host = "127.0.0.1", port = srv.port }, rate_limit = { limit = 50, window = 10 } }
       end
-      local outcomes = workers.wait(started)
+      local outcomes = pool.run(configs)
       local errs = workers.errors(outcomes)
       local limited, ok = 0, 0
       for _, e in ipairs(fake.log()) do

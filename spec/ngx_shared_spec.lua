@@ -7,13 +7,7 @@ local core = require "mautic.core"
 
 local root = io.popen("pwd"):read("*l")
 
-local function count(pattern, status)
-  local n = 0
-  for _, r in ipairs(fake.log()) do
-    if r.path:match(pattern) and (status == nil or r.status == status) then n = n + 1 end
-  end
-  return n
-end
+local count = fake.count
 
 describe("4 nginx workers", function()
   local srv

@@ -11,13 +11,7 @@ local core = require "mautic.core"
 
 local CLIENT_ID, SECRET = "fake-client", "fake-secret"
 
-local function count(pattern, status)
-  local n = 0
-  for _, r in ipairs(fake.log()) do
-    if r.path:match(pattern) and (status == nil or r.status == status) then n = n + 1 end
-  end
-  return n
-end
+local count = fake.count
 
 local describe_redis = support.installed() and describe or pending
 
@@ -63,12 +57,9 @@ describe_redis("a Redis token store", function()
   end)
 
   describe("across 8 processes", function()
-    local dir, started
-    before_each(function() dir, started = workers.tempdir(), {} end)
-    after_each(function()
-      for _, w in ipairs(started) do workers.kill(w) end
-      os.execute("rm -rf " .. dir)
-    end)
+    local pool = workers.pool()
+    before_each(pool.fresh)
+    after_each(pool.clean)
 
     it("makes exactly 1 token request per expiry (the first token, then 4 expiries mid-run) over 8 x 100 requests",
        function()
@@ -81,8 +72,7 @@ describe_redis("a Redis token store", function()
                        client_id = CLIENT_ID, client_secret = SECRET, grant = "client_credentials",
                        expire_every = i == 1 and 20 or nil }
       end
-      for i, cfg in ipairs(configs) do started[i] = workers.start(dir, i, cfg) end
-      local outcomes = workers.wait(started)
+      local outcomes = pool.run(configs)
       local errs = workers.errors(outcomes)
       assert.equal(0, workers.sum(outcomes, "failed"), errs)
       assert.equal(800, workers.sum(outcomes, "ok"), errs)

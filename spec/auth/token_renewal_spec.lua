@@ -33,13 +33,7 @@ local function expire(token)
   return post("/__fake/oauth/expire", { token = token }).expired
 end
 
-local function count(pattern, status)
-  local n = 0
-  for _, r in ipairs(fake.log()) do
-    if r.path:match(pattern) and (status == nil or r.status == status) then n = n + 1 end
-  end
-  return n
-end
+local count = fake.count
 
 local function token_requests() return count("^/oauth/v2/token$") end
 
@@ -88,32 +82,24 @@ describe("token renewal", function()
   end)
 
   describe("across 8 processes sharing a file store", function()
-    local dir, started
-    before_each(function() dir, started = workers.tempdir(), {} end)
-    after_each(function()
-      for _, w in ipairs(started) do workers.kill(w) end
-      os.execute("rm -rf " .. dir)
-    end)
-
-    local function run(configs)
-      for i, cfg in ipairs(configs) do started[i] = workers.start(dir, i, cfg) end
-      return workers.wait(started)
-    end
+    local pool = workers.pool()
+    before_each(pool.fresh)
+    after_each(pool.clean)
 
     it("makes exactly 1 token request per server-side expiry over 8 x 100 requests, with 0 failed calls", function()
       local issued = issue(false)
-      mautic.auth.store.file(dir .. "/tokens.json"):set{ access_token = issued.access_token,
+      mautic.auth.store.file(pool.dir .. "/tokens.json"):set{ access_token = issued.access_token,
         expires_in = issued.expires_in, expires_at = issued.expires_at }
       -- slow answers: requests sent with the old token keep being rejected
       -- after another process has renewed it, as on a loaded server
       fake.fault{ path = "^/api/contacts$", delay = 0.01, count = 0 }
       local configs = {}
       for i = 1, 8 do
-        configs[i] = { url = fake.url, store = dir .. "/tokens.json", requests = 100,
+        configs[i] = { url = fake.url, store = pool.dir .. "/tokens.json", requests = 100,
                        client_id = CLIENT_ID, client_secret = SECRET, grant = "client_credentials",
                        expire_every = i == 1 and 20 or nil }
       end
-      local outcomes = run(configs)
+      local outcomes = pool.run(configs)
       local errs = workers.errors(outcomes)
       assert.equal(0, workers.sum(outcomes, "failed"), errs)
       assert.equal(800, workers.sum(outcomes, "ok"), errs)
@@ -125,7 +111,7 @@ describe("token renewal", function()
     it("with rotating refresh tokens and processes started at random times, each seeded with the original "
        .. "tokens, no call fails and the store ends with a live refresh token", function()
       local original = issue(true)
-      local path = dir .. "/tokens.json"
+      local path = pool.dir .. "/tokens.json"
       fake.fault{ path = "^/api/contacts$", delay = 0.01, count = 0 }   -- slow answers, as above
       local configs = {}
       math.randomseed(os.time())
@@ -140,7 +126,7 @@ describe("token renewal", function()
                        delay = i > 1 and math.random() or nil,
                        after_rotation_of = i > 4 and original.refresh_token or nil }
       end
-      local outcomes = run(configs)
+      local outcomes = pool.run(configs)
       local errs = workers.errors(outcomes)
       assert.equal(0, workers.sum(outcomes, "failed"), errs)
       assert.equal(800, workers.sum(outcomes, "ok"), errs)

@@ -62,6 +62,16 @@ function _M.last(method, pattern)
   end
 end
 
+--- How many logged requests have a path matching `pattern` (and, when
+-- given, that status).
+function _M.count(pattern, status)
+  local n = 0
+  for _, r in ipairs(_M.log()) do
+    if r.path:match(pattern) and (status == nil or r.status == status) then n = n + 1 end
+  end
+  return n
+end
+
 --- A client for the fake; sleeps are recorded instead of slept.
 function _M.client(opts)
   local mautic = require "mautic"

@@ -88,4 +88,24 @@ function _M.errors(outcomes)
   return table.concat(all, "\n")
 end
 
+--- Workers for one test at a time: register `before_each(pool.fresh)` and
+-- `after_each(pool.clean)` (busted's hooks exist only in a spec file's own
+-- environment). fresh makes a new directory, `pool.dir`; clean kills every
+-- worker started in it and removes it.
+-- @treturn table pool, whose `run(configs)` starts one worker per config and
+--   returns their outcomes (see wait)
+function _M.pool()
+  local pool, started = {}, {}
+  function pool.fresh() pool.dir, started = _M.tempdir(), {} end
+  function pool.clean()
+    for _, w in ipairs(started) do _M.kill(w) end
+    os.execute("rm -rf " .. pool.dir)
+  end
+  function pool.run(configs)
+    for i, cfg in ipairs(configs) do started[i] = _M.start(pool.dir, i, cfg) end
+    return _M.wait(started)
+  end
+  return pool
+end
+
 return _M
