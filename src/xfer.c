@@ -379,10 +379,15 @@ static void free_request_state(mc_xfer *x, size_t keep)
 }
 
 /* the answer was handed to Lua: drop it. The options (and the header list
-   and multipart body they point to) stay until the next prepare resets
-   the handle, so a handle is reset once per request, not twice. */
+   they point to) stay until the next prepare resets the handle, so a
+   handle is reset once per request, not twice. A multipart body may hold
+   an upload file open: that one is let go at once. */
 void mc_xfer_finish(mc_xfer *x)
 {
+    if (x->mime != NULL) {
+        mc_xfer_release(x);
+        return;
+    }
     free_request_state(x, KEEP_BUFFER_BYTES);
 }
 
