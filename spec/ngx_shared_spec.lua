@@ -10,17 +10,23 @@ local root = io.popen("pwd"):read("*l")
 local count = fake.count
 
 describe("4 nginx workers", function()
-  local srv
+  local srv, other
   setup(function()
+    other = fake.another()
     srv = require("support.nginx").start([[
       location = /call { content_by_lua_block { require("shared").call() } }
       location = /limited { content_by_lua_block { require("shared").limited() } }
-    ]], { MAUTIC_FAKE_URL = fake.url }, { workers = 4, listen = "reuseport", http = ([[
+      location = /two { content_by_lua_block { require("shared").two() } }
+    ]], { MAUTIC_FAKE_URL = fake.url, MAUTIC_FAKE_URL2 = other.url },
+    { workers = 4, listen = "reuseport", http = ([[
       lua_shared_dict mautic 1m;
       init_by_lua_block { package.loaded.shared = dofile("%s/spec/ngx/shared.lua") }
     ]]):format(root) })
   end)
-  teardown(function() srv.stop() end)
+  teardown(function()
+    srv.stop()
+    other.stop()
+  end)
   before_each(function() fake.reset() end)
 
   -- n requests at once; returns the decoded answers and the set of workers seen
@@ -67,6 +73,31 @@ describe("4 nginx workers", function()
     if os.getenv("SPEC_FIGURES") then
       io.stderr:write(("\nshm store: %d workers answered, 2 expiries: %d token requests, %d 401s\n")
         :format(n, count("^/oauth/v2/token$"), count("^/api/contacts$", 401)))
+    end
+  end)
+
+  it("keep the tokens of two servers apart in one shm dict: 0 requests bear the other's token", function()
+    other.reset()
+    fake.config{ oauth2_clients = { ["client-a"] = { secret = "secret-a" } } }
+    other.config{ oauth2_clients = { ["client-b"] = { secret = "secret-b" } } }
+    for _ = 1, 3 do
+      for _, which in ipairs{ "a", "b" } do
+        local answers = round("/two?server=" .. which, 4)
+        all_ok(answers)
+      end
+    end
+    for _, s in ipairs{ { fake, "client-a" }, { other, "client-b" } } do
+      local server, own = s[1], s[2]
+      local foreign, ok = 0, 0
+      for _, r in ipairs(server.log()) do
+        if r.path:match("^/api/") then
+          if r.token_of ~= own then foreign = foreign + 1 end
+          if r.status == 200 then ok = ok + 1 end
+        end
+      end
+      assert.equal(0, foreign)
+      assert.equal(12, ok)
+      assert.equal(1, server.count("^/oauth/v2/token$"))
     end
   end)
 

@@ -212,9 +212,15 @@ function _M.new(opts)
       error("bad argument #1 to 'new' (rate_limit: expected mautic.limit.shm(...), mautic.limit.redis{...} "
         .. "or a table with take(sleep))", 2)
     end
-    -- a slot of the shared budget before each request, waited for with the client's sleep
-    client.transport = require("mautic.limit").guard(budget, client.transport, function(s) return client.sleep(s) end)
+    -- a slot of the shared budget before each request, waited for with the client's sleep;
+    -- the budget is this Mautic's and this credential's (never a secret in the scope)
+    local who = a and a.identity and a:identity() or "none"
+    client.transport = require("mautic.limit").guard(budget, client.transport, function(s) return client.sleep(s) end,
+      url .. " " .. who)
   end
+
+  -- tokens given in code belong to the server of the first client made with the handler
+  if a and a.bind then a:bind(client, 2) end
 
   if a and a.kind == "basic" and find(url, "^http://") and not is_loopback(url) and not warned_plain_basic then
     warned_plain_basic = true

@@ -14,7 +14,12 @@
 -- request takes to reach Mautic, so that Mautic, counting arrivals, never
 -- sees more than `limit`. The token endpoint's requests take slots too.
 --
--- A limiter is any table with `take(sleep) -> true | nil, message`;
+-- A budget belongs to one Mautic and one credential: every client counts in
+-- the budget of its own base URL and credential (`scope`, see guard), so two
+-- Mautics, or two API users of one, never share a budget, unless the
+-- limiter was given a `key`, which then holds one budget for all.
+--
+-- A limiter is any table with `take(sleep, scope) -> true | nil, message`;
 -- mautic.new accepts one of your own.
 local random = require "mautic.random"
 local lock = require "mautic.expiring_lock"
@@ -40,12 +45,18 @@ local function check(name, o)
   return limit, window + margin
 end
 
--- take a slot: try() -> 0 (taken) | seconds to wait | nil, err; waits at most
--- a few windows (a budget that never frees a slot is broken, not busy)
-local function take(self, sleep)
+-- the key of a scope's budget: the limiter's own key, or one per scope
+local function key_for(self, scope)
+  return self.key or ("mautic:limit:" .. tostring(scope or ""))
+end
+
+-- take a slot: try(key) -> 0 (taken) | seconds to wait | nil, err; waits at
+-- most a few windows (a budget that never frees a slot is broken, not busy)
+local function take(self, sleep, scope)
   local waited = 0
+  local key = key_for(self, scope)
   while true do
-    local wait, err = self:try()
+    local wait, err = self:try(key)
     if wait == nil then return nil, "rate limit budget " .. self.name .. ": " .. tostring(err) end
     if wait <= 0 then return true end
     if waited > 4 * self.span then
@@ -64,8 +75,8 @@ Shm.__index = Shm
 
 -- A ring of the last `limit` send times, under a short lock (the dict's
 -- operations are atomic one by one, not together).
-function Shm:try()
-  local dict, key = self.dict, self.key
+function Shm:try(key)
+  local dict = self.dict
   return lock.with(lock.shm(dict, key .. ":lock"), function()
     local now = ngx.now()
     local head = dict:get(key .. ":head") or 0
@@ -79,13 +90,13 @@ end
 
 --- A budget on lua_shared_dict `name`, for the workers of one nginx.
 -- @tparam string name the dict
--- @tparam table o limit, window (seconds), margin (0.5), key ("mautic:limit")
+-- @tparam table o limit, window (seconds), margin (0.5), key (one budget for
+--   every client; default: one per base URL and credential)
 function _M.shm(name, o)
   local limit, span = check("shm", o)
   local dict = rawget(_G, "ngx") and ngx.shared[name]
   if not dict then error("bad argument #1 to 'shm' (no lua_shared_dict " .. tostring(name) .. ")", 2) end
-  return setmetatable({ dict = dict, limit = limit, span = span, key = o.key or "mautic:limit",
-                        name = "shm " .. name }, Shm)
+  return setmetatable({ dict = dict, limit = limit, span = span, key = o.key, name = "shm " .. name }, Shm)
 end
 
 -- Redis ------------------------------------------------------------------------
@@ -110,20 +121,21 @@ return tonumber(oldest[2]) + span - now + 1
 local Redis = { take = take }
 Redis.__index = Redis
 
-function Redis:try()
-  local ms, err = self.redis:call("EVAL", SLIDING_LOG, 1, self.key, floor(self.span * 1000), self.limit,
+function Redis:try(key)
+  local ms, err = self.redis:call("EVAL", SLIDING_LOG, 1, key, floor(self.span * 1000), self.limit,
                                   random.hex(8))
   if ms == nil then return nil, err end
   return (tonumber(ms) or 0) / 1000
 end
 
 --- A budget in Redis, for processes on many machines.
--- @tparam table o limit, window (seconds), margin (0.5), key ("mautic:limit"),
---   and host, port, password, db, timeout (see mautic.redis)
+-- @tparam table o limit, window (seconds), margin (0.5), key (one budget for
+--   every client; default: one per base URL and credential), and host, port,
+--   password, db, timeout (see mautic.redis)
 function _M.redis(o)
   local limit, span = check("redis", o)
   local r = require("mautic.redis").new(o)
-  return setmetatable({ redis = r, limit = limit, span = span, key = o.key or "mautic:limit",
+  return setmetatable({ redis = r, limit = limit, span = span, key = o.key,
                         name = "redis " .. r.host .. ":" .. r.port }, Redis)
 end
 
@@ -131,12 +143,13 @@ end
 
 --- A transport that takes a slot from `limiter` before each request.
 -- A budget that cannot be reached fails the request unsent (it may be retried).
--- @tparam table limiter with take(sleep)
+-- @tparam table limiter with take(sleep, scope)
 -- @tparam function transport
 -- @tparam function sleep the client's cooperative sleep
-function _M.guard(limiter, transport, sleep)
+-- @tparam string scope whose budget: the client's base URL and credential
+function _M.guard(limiter, transport, sleep, scope)
   return function(req)
-    local ok, err = limiter:take(sleep)
+    local ok, err = limiter:take(sleep, scope)
     if not ok then return nil, err, "network", false end
     return transport(req)
   end

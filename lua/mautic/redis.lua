@@ -138,7 +138,8 @@ function Client:call(...)
   if fresh then
     -- a new connection: authenticate and pick the database first
     local _, err, kind
-    if self.password then _, err, kind = roundtrip(conn, "AUTH", self.password) end
+    local password = self.password()
+    if password then _, err, kind = roundtrip(conn, "AUTH", password) end
     if not err and self.db ~= 0 then _, err, kind = roundtrip(conn, "SELECT", self.db) end
     if err then
       drop(self, conn)
@@ -162,13 +163,16 @@ function _M.new(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("bad argument #1 to 'redis' (table expected)", 2) end
   require("mautic.redact").remember(opts.password)
+  local password = opts.password
   local self = setmetatable({
-    host = opts.host or "127.0.0.1", port = opts.port or 6379, password = opts.password,
+    host = opts.host or "127.0.0.1", port = opts.port or 6379,
+    -- in a closure, not a field that a walk over a store or a limit would show
+    password = function() return password end,
     db = opts.db or 0, timeout = opts.timeout or 2,
   }, Client)
   -- the nginx pool must not hand a connection of another database or user
   self.pool = ("mautic-redis:%s:%d:%d:%s"):format(self.host, self.port, self.db,
-    self.password and core.b64encode(core.sha256(self.password)):sub(1, 12) or "-")
+    password and core.b64encode(core.sha256(password)):sub(1, 12) or "-")
   return self
 end
 

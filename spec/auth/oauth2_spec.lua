@@ -208,7 +208,10 @@ describe("OAuth2", function()
       local api = client{ store = mautic.auth.store.file(path) }
       assert(api.contacts.list())
       local saved = json.decode(io.open(path):read("*a"))
-      assert.is_string(saved.access_token)
+      local entry = saved.entries[fake.token_entry(CLIENT_ID)]
+      assert.is_string(entry.access_token)
+      assert.equal(fake.url .. "/oauth/v2/token", entry.issuer)
+      assert.equal(CLIENT_ID, entry.client_id)
       local again = client{ store = mautic.auth.store.file(path) }
       assert(again.contacts.list())
       assert.equal(1, token_requests())
@@ -456,11 +459,13 @@ describe("OAuth2", function()
       local t = json.decode(select(3, core.session():request{ method = "POST", url = fake.url .. "/__fake/oauth2/issue",
         headers = { ["Content-Type"] = "application/json" }, body = '{"refresh":true}' }))
       local store = mautic.auth.store.file(dir .. "/tokens.json")
-      store:set{ access_token = t.access_token, refresh_token = t.refresh_token, expires_at = core.now() + 3600 }
+      local key = fake.token_entry(CLIENT_ID)
+      store:set(fake.owned({ access_token = t.access_token, refresh_token = t.refresh_token,
+                             expires_at = core.now() + 3600 }, CLIENT_ID), key)
       local api = client{ access_token = "stale-access", refresh_token = "stale-refresh",
                           expires_at = core.now() + 60, store = store }
       assert(api.contacts.list())
-      assert.equal(t.refresh_token, store:get().refresh_token)
+      assert.equal(t.refresh_token, store:get(key).refresh_token)
       assert.equal("bearer", fake.last("GET", "^/api/contacts$").auth)
       assert.equal(0, token_requests())
     end)

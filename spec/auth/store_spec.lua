@@ -15,12 +15,41 @@ local function mode_of(path)
 end
 
 describe("token stores", function()
-  it("memory: get, set and lock", function()
+  it("memory: get, set and lock, one entry per key", function()
     local s = store.memory()
-    assert.is_nil(s:get())
-    s:set{ access_token = "a" }
-    assert.equal("a", s:get().access_token)
+    assert.is_nil(s:get("k"))
+    s:set({ access_token = "a" }, "k")
+    assert.equal("a", s:get("k").access_token)
+    assert.is_nil(s:get("other"))
     assert.same({ 1, 2 }, { s:lock(function() return 1, 2 end) })
+  end)
+
+  it("memory: keeps its tokens out of its fields, so a walk over a handler finds none", function()
+    local s = store.memory()
+    s:set({ access_token = "walk-me-not" }, "k")
+    local function walk(t, depth, seen)
+      for k, v in pairs(t) do
+        assert.not_matches("walk%-me%-not", tostring(k) .. "=" .. tostring(v))
+        if type(v) == "table" and not seen[v] and depth < 6 then seen[v] = true walk(v, depth + 1, seen) end
+      end
+    end
+    walk(s, 0, {})
+    walk(getmetatable(s), 0, {})
+  end)
+
+  it("asks for an entry key when it was given none", function()
+    assert.has_error(function() store.memory():get() end,
+      "bad argument #1 to 'get' (entry key expected: see mautic.auth.store.default_key)")
+    -- a store made with a key uses it for every entry
+    local s = store.memory{ key = "mine" }
+    s:set({ access_token = "a" }, "ignored")
+    assert.equal("a", s:get("other").access_token)
+    assert.equal("a", s:get().access_token)
+  end)
+
+  it("names the default entry by the token endpoint and the client id", function()
+    assert.equal("mautic:tokens:https://m.example.com/oauth/v2/token cid",
+      store.default_key("https://m.example.com/oauth/v2/token", "cid"))
   end)
 
   describe("file", function()
@@ -32,26 +61,37 @@ describe("token stores", function()
     end)
     after_each(function() os.execute("rm -rf " .. dir) end)
 
-    it("saves tokens as JSON with mode 0600 and reads them back", function()
+    it("saves tokens as JSON with mode 0600 and reads them back, one entry per key", function()
       local s = store.file(dir .. "/tokens.json")
-      assert.is_nil(s:get())
-      s:set{ access_token = "tok-1", refresh_token = "ref-1", expires_at = 1700000000 }
+      assert.is_nil(s:get("k"))
+      s:set({ access_token = "tok-1", refresh_token = "ref-1", expires_at = 1700000000 }, "k")
       assert.equal("600", mode_of(dir .. "/tokens.json"))
-      assert.same({ access_token = "tok-1", refresh_token = "ref-1", expires_at = 1700000000 }, s:get())
-      s:set{ access_token = "tok-2" }
-      assert.equal("tok-2", s:get().access_token)
-      -- replaced by rename: no temporary file is left behind
+      assert.same({ access_token = "tok-1", refresh_token = "ref-1", expires_at = 1700000000 }, s:get("k"))
+      s:set({ access_token = "tok-2" }, "k")
+      assert.equal("tok-2", s:get("k").access_token)
+      -- another entry of the same file leaves this one alone
+      store.file(dir .. "/tokens.json"):set({ access_token = "other" }, "k2")
+      assert.equal("tok-2", s:get("k").access_token)
+      assert.equal("other", s:get("k2").access_token)
+      -- replaced by rename: no temporary file is left behind (the lock file stays)
       local p = io.popen("ls -A " .. dir)
       local names = p:read("*a")
       p:close()
-      assert.equal("tokens.json\n", names)
+      assert.equal("tokens.json\ntokens.json.lock\n", names)
     end)
 
     it("reads a damaged file as no tokens", function()
       local f = io.open(dir .. "/tokens.json", "w")
       f:write("{not json")
       f:close()
-      assert.is_nil(store.file(dir .. "/tokens.json"):get())
+      assert.is_nil(store.file(dir .. "/tokens.json"):get("k"))
+    end)
+
+    it("reads a file of lua-mautic 0.2 (one token set, no issuer) as no tokens", function()
+      local f = io.open(dir .. "/tokens.json", "w")
+      f:write('{"access_token":"old","refresh_token":"old-r","expires_at":1700000000}')
+      f:close()
+      assert.is_nil(store.file(dir .. "/tokens.json"):get("k"))
     end)
 
     it("excludes another process while the lock is held", function()
@@ -84,7 +124,7 @@ describe("token stores", function()
 
     it("reports a path it cannot write", function()
       local s = store.file("/nonexistent-dir/tokens.json")
-      assert.has_error(function() s:set{ access_token = "x" } end)
+      assert.has_error(function() s:set({ access_token = "x" }, "k") end)
       local ok, err = core.write_file_atomic("/nonexistent-dir/x", "data")
       assert.is_nil(ok)
       assert.matches("/nonexistent%-dir/x", err)
@@ -133,35 +173,54 @@ describe("seeding a token store", function()
 
       it("fills an empty " .. kind .. " store", function()
         local s = new_store()
-        assert.is_true(store.seed(s, { access_token = "a1", refresh_token = "r1", expires_at = T }))
-        assert.same({ access_token = "a1", refresh_token = "r1", expires_at = T }, s:get())
+        assert.is_true(store.seed(s, { access_token = "a1", refresh_token = "r1", expires_at = T }, nil, "k"))
+        assert.same({ access_token = "a1", refresh_token = "r1", expires_at = T }, s:get("k"))
       end)
 
       it("does not overwrite newer tokens in a " .. kind .. " store", function()
         local s = new_store()
-        s:set(stored)
-        assert.is_false(store.seed(s, { access_token = "a1", refresh_token = "r1", expires_at = T }))
-        assert.is_false(store.seed(s, { access_token = "a1", refresh_token = "r1" }))
-        assert.same(stored, s:get())
+        s:set(stored, "k")
+        assert.is_false(store.seed(s, { access_token = "a1", refresh_token = "r1", expires_at = T }, nil, "k"))
+        assert.is_false(store.seed(s, { access_token = "a1", refresh_token = "r1" }, nil, "k"))
+        assert.same(stored, s:get("k"))
       end)
 
       it("replaces older tokens in a " .. kind .. " store with newer ones", function()
         local s = new_store()
-        s:set(stored)
-        assert.is_true(store.seed(s, { access_token = "a3", refresh_token = "r3", expires_at = T + 7200 }))
-        assert.equal("r3", s:get().refresh_token)
+        s:set(stored, "k")
+        assert.is_true(store.seed(s, { access_token = "a3", refresh_token = "r3", expires_at = T + 7200 }, nil, "k"))
+        assert.equal("r3", s:get("k").refresh_token)
       end)
     end
 
-    it("is what an OAuth2 handler does with the tokens it is given", function()
+    it("is what an OAuth2 handler does with the tokens it is given, in its first client's entry", function()
+      local mautic = require "mautic"
+      local url = "http://127.0.0.1:9"        -- no token request: the given tokens are not expired
+      local key = store.default_key(url .. "/oauth/v2/token", "c")
       local s = store.file(dir .. "/tokens.json")
-      s:set(stored)
-      require("mautic").auth.oauth2{ client_id = "c", client_secret = "s", access_token = "a1",
-                                     refresh_token = "r1", expires_at = T, store = s }
-      assert.same(stored, s:get())
-      require("mautic").auth.oauth2{ client_id = "c", client_secret = "s", access_token = "a4",
-                                     refresh_token = "r4", expires_at = T + 9000, store = s }
-      assert.equal("r4", s:get().refresh_token)
+      local function own(t)
+        t.issuer, t.client_id = url .. "/oauth/v2/token", "c"
+        return t
+      end
+      -- the Authorization header of the first call of a client made with handler a
+      local function first_use(a)
+        local sent
+        local api = mautic.new{ url = url, auth = a, transport = function(req)
+          sent = req.headers.Authorization
+          return 200, { ["content-type"] = "application/json" }, '{"contact":{"id":1}}'
+        end }
+        assert(api.contacts.get(1))
+        return sent
+      end
+      s:set(own{ access_token = "a2", refresh_token = "r2", expires_at = os.time() + 3600 }, key)
+      local older = mautic.auth.oauth2{ client_id = "c", client_secret = "s", access_token = "a1",
+                                        refresh_token = "r1", expires_at = os.time() + 60, store = s }
+      assert.equal("Bearer a2", first_use(older))
+      assert.equal("r2", s:get(key).refresh_token)
+      local newer = mautic.auth.oauth2{ client_id = "c", client_secret = "s", access_token = "a4",
+                                        refresh_token = "r4", expires_at = os.time() + 9000, store = s }
+      assert.equal("Bearer a4", first_use(newer))
+      assert.equal("r4", s:get(key).refresh_token)
     end)
   end)
 end)

@@ -88,8 +88,8 @@ describe("token renewal", function()
 
     it("makes exactly 1 token request per server-side expiry over 8 x 100 requests, with 0 failed calls", function()
       local issued = issue(false)
-      mautic.auth.store.file(pool.dir .. "/tokens.json"):set{ access_token = issued.access_token,
-        expires_in = issued.expires_in, expires_at = issued.expires_at }
+      mautic.auth.store.file(pool.dir .. "/tokens.json"):set(fake.owned({ access_token = issued.access_token,
+        expires_in = issued.expires_in, expires_at = issued.expires_at }, CLIENT_ID))
       -- slow answers: requests sent with the old token keep being rejected
       -- after another process has renewed it, as on a loaded server
       fake.fault{ path = "^/api/contacts$", delay = 0.01, count = 0 }
@@ -132,7 +132,7 @@ describe("token renewal", function()
       assert.equal(800, workers.sum(outcomes, "ok"), errs)
       assert.equal(9, workers.sum(outcomes, "expired"))
       assert.equal(9, token_requests())           -- one refresh per expiry, none for seeding
-      local final = mautic.auth.store.file(path):get()
+      local final = mautic.auth.store.file(path):get((fake.token_entry(CLIENT_ID)))
       assert.not_equal(original.refresh_token, final.refresh_token)
       local server = json.decode(select(3, admin:request{ url = fake.url .. "/__fake/oauth", timeout = 10 }))
       local rec = server.oauth2.refresh_tokens[final.refresh_token]

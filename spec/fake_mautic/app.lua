@@ -170,7 +170,7 @@ function _M.handle()
     query = log.redact_query(query),
     args = log.redact_args(util.parse_php(query)),
     content_type = ct or json.null, body = body and log.redact_body(body, ct) or json.null,
-    headers = log.redact_headers(headers), auth = auth.label(req),
+    headers = log.redact_headers(headers), auth = auth.label(req), token_of = auth.token_owner(req),
   }
   -- logged on arrival, its status filled in when it is answered: a request
   -- still in flight when a spec resets the fake (a client that timed out on

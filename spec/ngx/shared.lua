@@ -29,4 +29,18 @@ end
 function _M.call() answer(oauth_api) end
 function _M.limited() answer(limited_api) end
 
+-- /two: a client of each of two servers (MAUTIC_FAKE_URL with client-a,
+-- MAUTIC_FAKE_URL2 with client-b), one shm store for both
+local url2 = os.getenv("MAUTIC_FAKE_URL2")
+local pair = url2 and url2 ~= "" and {
+  a = mautic.new{ url = url, timeout = 10, auth = mautic.auth.oauth2{ client_id = "client-a",
+                  client_secret = "secret-a", store = mautic.auth.store.shm("mautic") } },
+  b = mautic.new{ url = url2, timeout = 10, auth = mautic.auth.oauth2{ client_id = "client-b",
+                  client_secret = "secret-b", store = mautic.auth.store.shm("mautic") } },
+}
+
+function _M.two()
+  answer(pair[ngx.var.arg_server])
+end
+
 return _M

@@ -43,6 +43,11 @@ function _M.new(opts)
   }, Basic)
 end
 
+--- Who requests are sent for, as a rate budget names it (never a secret).
+function Basic:identity()
+  return "basic:" .. self.username
+end
+
 function Basic:authorize(_, req)
   req.headers["Authorization"] = self.header()
   return true

@@ -168,13 +168,19 @@ function _M.new(opts)
   redact.remember(opts.consumer_secret)
   redact.remember(opts.token_secret)
   redact.remember(opts.token)
-  local secrets = { consumer_secret = opts.consumer_secret, token_secret = opts.token_secret }
+  -- the token travels in the clear, yet it is a credential: with the secrets,
+  -- in a closure rather than a field that a walk over the handler shows
+  local secrets = { consumer_secret = opts.consumer_secret, token_secret = opts.token_secret, token = opts.token }
   return setmetatable({
     consumer_key = opts.consumer_key,
-    token = opts.token,
     callback = opts.callback,
     secrets = function() return secrets end,
   }, OAuth1)
+end
+
+--- Who requests are signed for, as a rate budget names it (never a secret).
+function OAuth1:identity()
+  return "oauth1:" .. self.consumer_key
 end
 
 function OAuth1:authorize(_, req)
@@ -185,7 +191,7 @@ function OAuth1:authorize(_, req)
   local header = _M.sign{
     method = req.method, url = req.base_url or req.url, params = params,
     consumer_key = self.consumer_key, consumer_secret = s.consumer_secret,
-    token = self.token, token_secret = s.token_secret,
+    token = s.token, token_secret = s.token_secret,
   }
   req.headers["Authorization"] = header
   return true

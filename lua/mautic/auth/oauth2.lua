@@ -18,8 +18,8 @@ local redact = require "mautic.redact"
 local stores = require "mautic.auth.store"
 local outcome = require "mautic.outcome"
 
-local type, ipairs, error, tostring, tonumber, setmetatable, pcall =
-      type, ipairs, error, tostring, tonumber, setmetatable, pcall
+local type, ipairs, pairs, error, tostring, tonumber, setmetatable, pcall =
+      type, ipairs, pairs, error, tostring, tonumber, setmetatable, pcall
 local gsub, format, find, match, sub = string.gsub, string.format, string.find, string.match, string.sub
 local min = math.min
 
@@ -298,6 +298,12 @@ end
 -- token was replaced meanwhile (by another task, or another process) just
 -- sends the new one. A 401 thus renews only if the token it rejected is
 -- the current one.
+--
+-- Tokens belong to their issuer. A client's entry in the store is named by
+-- its token endpoint and client id, every token set written carries both,
+-- and a set whose issuer or client is not the asking client's is never
+-- used (it reads as no tokens), whatever store holds it: two clients of two
+-- Mautics sharing a store, a Redis or a file never send each other's tokens.
 
 local OAuth2 = { kind = "oauth2" }
 OAuth2.__index = OAuth2
@@ -335,8 +341,10 @@ local function check_options(opts)
 end
 
 --- Make an OAuth2 auth handler.
--- Tokens given here seed the store, unless it already holds newer ones
--- (see `mautic.auth.store.newer`: when in doubt, the store wins).
+-- Tokens given here belong to the server of the first client made with the
+-- handler (mautic.new binds it); they seed its entry of the store on first
+-- use, unless the store already holds newer ones (see
+-- `mautic.auth.store.newer`: when in doubt, the store wins).
 -- @tparam table opts client_id, client_secret, grant ("client_credentials",
 --   "authorization_code" or "refresh_token"; default: client_credentials
 --   when no tokens are given), access_token, refresh_token, expires_at
@@ -360,27 +368,98 @@ function _M.new(opts)
   redact.remember(opts.client_secret)
   redact.remember(opts.access_token)
   redact.remember(opts.refresh_token)
-  local store = opts.store or stores.memory()
-  if opts.access_token or opts.refresh_token then
-    local ok, err = pcall(stores.seed, store,
-      { access_token = opts.access_token, refresh_token = opts.refresh_token, expires_at = opts.expires_at })
-    if not ok then error("mautic.auth.oauth2: cannot seed the token store: " .. tostring(err), 2) end
-  end
+  -- secrets and given tokens live in closures, not in fields a walk would show
   local secret = opts.client_secret
+  local given
+  if opts.access_token or opts.refresh_token then
+    given = { access_token = opts.access_token, refresh_token = opts.refresh_token, expires_at = opts.expires_at }
+  end
   return setmetatable({
     client_id = opts.client_id,
     grant = grant,
-    store = store,
+    store = opts.store or stores.memory(),
     on_token = opts.on_token,
     margin = opts.margin or 60,
     token_in_query = opts.token_in_query and true or false,
     secret = function() return secret end,
+    given = function() return given end,
   }, OAuth2)
 end
 
---- The token set in use (from the store).
-function OAuth2:tokens()
-  return self.store:get() or {}
+-- handler -> { client -> its entry }: kept out of the handler's fields, so
+-- that a walk over a handler does not wander into clients
+local entries_of = setmetatable({}, { __mode = "k" })
+
+--- Who the tokens are sent for, as a rate budget or a log may name it
+-- (never a secret).
+function OAuth2:identity()
+  return "oauth2:" .. (self.client_id or "")
+end
+
+-- The store entry of a client: its issuer (the token endpoint), client id and key.
+-- The first client seen is the handler's home: tokens given in code are its.
+function OAuth2:entry(client)
+  if client == nil then return self.home end
+  local mine = entries_of[self]
+  if not mine then
+    mine = setmetatable({}, { __mode = "k" })
+    entries_of[self] = mine
+  end
+  local e = mine[client]
+  if e then return e end
+  local issuer = site(client.base_url) .. "/oauth/v2/token"
+  local cid = self.client_id or ""
+  e = { issuer = issuer, client_id = cid, key = stores.default_key(issuer, cid) }
+  mine[client] = e
+  if not self.home then self.home = e end
+  return e
+end
+
+--- Called by mautic.new for each client made with this handler. Tokens
+-- given in code belong to the first client's server: binding the handler
+-- to a client of another server raises, since those tokens must not go there.
+-- @tparam table client the client (base_url)
+-- @tparam number level the error level of the caller of mautic.new
+function OAuth2:bind(client, level)
+  local home = self.home
+  local e = self:entry(client)
+  if home and self.given() and home.issuer ~= e.issuer then
+    error(("bad argument #1 to 'new' (auth: this oauth2 handler holds tokens given in code for %s; "
+      .. "make one handler per Mautic)"):format(home.issuer), level + 1)
+  end
+end
+
+-- Are these tokens the entry's own? (issuer and client id written with them)
+local function owned_by(t, e)
+  return type(t) == "table" and t.issuer == e.issuer and (t.client_id or "") == e.client_id
+end
+
+--- The token set in use for a client (from its entry of the store); {}
+-- when the store holds none of this issuer and client.
+-- @tparam[opt] table client (default: the first client bound)
+function OAuth2:tokens(client)
+  local e = self:entry(client)
+  if not e then return {} end
+  local t = self.store:get(e.key)
+  if not owned_by(t, e) then return {} end
+  return t
+end
+
+-- Seed the client's entry with the tokens given in code, once, for the
+-- client they belong to. Runs under the store's lock.
+function OAuth2:seed(client)
+  local given = self.given()
+  local e = self:entry(client)
+  if not given or self.seeded or e.issuer ~= self.home.issuer then return end
+  local held = self.store:get(e.key)
+  if not owned_by(held, e) then held = nil end
+  if stores.newer(given, held) then
+    local t = {}
+    for k, v in pairs(given) do t[k] = v end
+    t.issuer, t.client_id = e.issuer, e.client_id
+    self.store:set(t, e.key)
+  end
+  self.seeded = true
 end
 
 --- Seconds before expiry at which tokens are renewed: the margin, but
@@ -393,7 +472,7 @@ function OAuth2:margin_for(t)
 end
 
 function OAuth2:expired(client, t)
-  t = t or self:tokens()
+  t = t or self:tokens(client)
   if not sendable(t.access_token) then return true end
   return type(t.expires_at) == "number" and t.expires_at - self:margin_for(t) <= client.now()
 end
@@ -411,7 +490,8 @@ function OAuth2:renewal_form(current)
   return nil, "there is no access token and no refresh token to get one"
 end
 
--- Get new tokens and store them. Runs under the lock. Returns true or nil, err.
+-- Get new tokens and store them in the client's entry. Runs under the lock.
+-- Returns true or nil, err.
 function OAuth2:renew(client, current)
   local form, why = self:renewal_form(current)
   if not form then return nil, errors.new{ kind = "auth", message = why } end
@@ -420,7 +500,9 @@ function OAuth2:renew(client, current)
   if not tokens.refresh_token and form.grant_type == "refresh_token" then
     tokens.refresh_token = current.refresh_token    -- a server that does not rotate
   end
-  self.store:set(tokens)
+  local e = self:entry(client)
+  tokens.issuer, tokens.client_id = e.issuer, e.client_id
+  self.store:set(tokens, e.key)
   if self.on_token then
     local ok, cb_err = pcall(self.on_token, tokens)
     if not ok then
@@ -436,20 +518,26 @@ end
 -- that is not expired was put there by another task or process, and is
 -- used as it is. Returns true or nil, err (never raises: a store that
 -- cannot be read, locked or written is an auth error).
-function OAuth2:renew_unless_done(client, held)
+-- Run fn under the store's lock for the client's entry. Returns fn's
+-- results, or nil and an auth error (never raises).
+function OAuth2:locked(client, fn)
   local store = self.store
-  local function decide()
-    local current = self:tokens()
-    if current.access_token ~= held and not self:expired(client, current) then return true end
-    return self:renew(client, current)
-  end
   -- the mutex keyed by the store covers stores of the user's own whose
   -- lock knows nothing of coroutines; the built-in stores take it again
   local ok, a, b = require("mautic.compat").pcall(stores.exclusive, store, function()
-    return store:lock(decide, client.sleep)
+    return store:lock(fn, client.sleep, self:entry(client).key)
   end, client.sleep)
   if not ok then return nil, errors.new{ kind = "auth", message = "token store: " .. tostring(a) } end
   return a, b
+end
+
+function OAuth2:renew_unless_done(client, held)
+  return self:locked(client, function()
+    self:seed(client)
+    local current = self:tokens(client)
+    if current.access_token ~= held and not self:expired(client, current) then return true end
+    return self:renew(client, current)
+  end)
 end
 
 --- Put the current access token in the request, renewing it first when it
@@ -458,13 +546,18 @@ end
 -- @treturn[2] nil
 -- @treturn[2] mautic.error kind "auth" (or the transport's kind)
 function OAuth2:authorize(client, req)
+  if not self.seeded and self.given() then
+    -- the tokens given in code go into the store first (unless it holds newer ones)
+    local ok, err = self:locked(client, function() self:seed(client) return true end)
+    if not ok then return nil, err end
+  end
   -- a shared store (Redis) can fail to answer: an auth error, not a crash
-  local read, t = pcall(self.tokens, self)
+  local read, t = pcall(self.tokens, self, client)
   if not read then return nil, errors.new{ kind = "auth", message = "token store: " .. tostring(t) } end
   if self:expired(client, t) then
     local ok, err = self:renew_unless_done(client, t.access_token)
     if not ok then return nil, err end
-    t = self:tokens()
+    t = self:tokens(client)
     if not sendable(t.access_token) then
       return nil, errors.new{ kind = "auth", message = "the token store holds no access token that can be sent" }
     end
@@ -503,7 +596,7 @@ end
 function OAuth2:on_unauthorized(client, _, decoded, req)
   local kind = errors.parse_body(decoded).type
   if kind ~= "invalid_grant" and kind ~= "invalid_token" and kind ~= nil then return false end
-  local read, current = pcall(self.tokens, self)
+  local read, current = pcall(self.tokens, self, client)
   if not read then return false, errors.new{ kind = "auth", message = "token store: " .. tostring(current) } end
   local rejected
   if type(req) == "table" then rejected = token_sent(req) else rejected = current.access_token end

@@ -3,8 +3,11 @@
 -- per expiry.
 --
 --   store = mautic.auth.store.redis{ host = "10.0.0.5", port = 6379, password = ...,
---                                    db = 0, key = "mautic:tokens", lock_ttl = 60 }
+--                                    db = 0, lock_ttl = 60 }
 --
+-- Each issuer and client has its own key (the one the OAuth2 handler names,
+-- see mautic.auth.store.default_key: "mautic:tokens:<token endpoint> <client id>"),
+-- unless `key` is given, which then holds every client's tokens.
 -- The lock is a key set with NX and a time to live (PX): a holder that
 -- dies frees it after lock_ttl seconds; the owner lets go with a script
 -- that deletes the key only if it still holds the owner's value. The
@@ -23,20 +26,21 @@ local RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 
 local Store = {}
 Store.__index = Store
+Store.__tostring = function(self) return "mautic.auth.store.redis(" .. self.redis.host .. ":" .. self.redis.port .. ")" end
 
-function Store:get()
-  local text, err = self.redis:call("GET", self.key)
+function Store:get(key)
+  local text, err = self.redis:call("GET", store.key_of(self, key, "get"))
   if text == nil then error("cannot read tokens from " .. err, 0) end
   return store.decode(text)
 end
 
-function Store:set(tokens)
-  local ok, err = self.redis:call("SET", self.key, store.encode(tokens))
+function Store:set(tokens, key)
+  local ok, err = self.redis:call("SET", store.key_of(self, key, "set"), store.encode(tokens))
   if ok == nil then error("cannot save tokens to " .. tostring(err), 0) end
 end
 
-function Store:lock(fn, sleep)
-  local r, key = self.redis, self.key .. ":lock"
+function Store:lock(fn, sleep, entry)
+  local r, key = self.redis, (self.key or entry or "mautic:tokens") .. ":lock"
   return lock.with({
     try = function(owner, ttl)
       local v, err = r:call("SET", key, owner, "NX", "PX", floor(ttl * 1000))
@@ -49,10 +53,10 @@ end
 
 --- A store in Redis.
 -- @tparam table o host, port, password, db, timeout (see mautic.redis), key
---   ("mautic:tokens"), lock_ttl (seconds, 60)
+--   (one key for every client instead of one per issuer and client), lock_ttl (seconds, 60)
 function _M.new(o)
   if type(o) ~= "table" then error("bad argument #1 to 'redis' (table expected)", 3) end
-  return setmetatable({ redis = redis.new(o), key = o.key or "mautic:tokens", lock_ttl = o.lock_ttl }, Store)
+  return setmetatable({ redis = redis.new(o), key = store.own_key(o, "redis", 3), lock_ttl = o.lock_ttl }, Store)
 end
 
 return _M

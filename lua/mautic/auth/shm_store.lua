@@ -5,36 +5,40 @@
 --   lua_shared_dict mautic 1m;      # nginx.conf, http block
 --   store = mautic.auth.store.shm("mautic")
 --
--- The lock is a key of the dict added with a time to live (ngx.shared's
--- add is atomic across workers); waiters sleep with ngx.sleep.
+-- Each issuer and client has its own entry (the key the OAuth2 handler
+-- names, see mautic.auth.store.default_key), unless `key` is given. The
+-- lock is a key of the dict added with a time to live (ngx.shared's add is
+-- atomic across workers); waiters sleep with ngx.sleep.
 local store = require "mautic.auth.store"
 local lock = require "mautic.expiring_lock"
 
-local type, error, setmetatable = type, error, setmetatable
+local type, error, setmetatable, tostring = type, error, setmetatable, tostring
 
 local _M = { _VERSION = "0.2.0" }
 
 local Shm = {}
 Shm.__index = Shm
+Shm.__tostring = function(self) return "mautic.auth.store.shm(" .. self.name .. ")" end
 
-function Shm:get()
-  return store.decode(self.dict:get(self.key))
+function Shm:get(key)
+  return store.decode(self.dict:get(store.key_of(self, key, "get")))
 end
 
-function Shm:set(tokens)
-  local ok, err = self.dict:set(self.key, store.encode(tokens))
+function Shm:set(tokens, key)
+  local ok, err = self.dict:set(store.key_of(self, key, "set"), store.encode(tokens))
   if not ok then error("cannot save tokens in lua_shared_dict " .. self.name .. ": " .. tostring(err), 0) end
 end
 
-function Shm:lock(fn, sleep)
-  local key = self.key .. ":lock"
-  return lock.with(lock.shm(self.dict, key), fn, sleep or ngx.sleep,
-                   { ttl = self.lock_ttl, name = self.name .. "/" .. key })
+function Shm:lock(fn, sleep, key)
+  local name = (self.key or key or "mautic:tokens") .. ":lock"
+  return lock.with(lock.shm(self.dict, name), fn, sleep or ngx.sleep,
+                   { ttl = self.lock_ttl, name = self.name .. "/" .. name })
 end
 
 --- A store on lua_shared_dict `name`.
 -- @tparam string name the dict's name
--- @tparam[opt] table o key ("mautic:tokens"), lock_ttl (seconds, 60)
+-- @tparam[opt] table o key (one entry for every client instead of one per
+--   issuer and client), lock_ttl (seconds, 60)
 function _M.new(name, o)
   if type(name) ~= "string" then error("bad argument #1 to 'shm' (lua_shared_dict name expected)", 3) end
   local shared = rawget(_G, "ngx") and ngx.shared
@@ -42,8 +46,9 @@ function _M.new(name, o)
   if not dict then
     error("bad argument #1 to 'shm' (no lua_shared_dict " .. name .. ": declare it in nginx.conf)", 3)
   end
+  if o ~= nil and type(o) ~= "table" then error("bad argument #2 to 'shm' (options table expected)", 3) end
   o = o or {}
-  return setmetatable({ dict = dict, name = name, key = o.key or "mautic:tokens", lock_ttl = o.lock_ttl }, Shm)
+  return setmetatable({ dict = dict, name = name, key = store.own_key(o, "shm", 3), lock_ttl = o.lock_ttl }, Shm)
 end
 
 return _M

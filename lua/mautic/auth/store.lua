@@ -1,8 +1,12 @@
 --- Token stores: where OAuth2 tokens live between requests and runs.
 -- A store is any table with
---   store:get()              -> tokens table or nil
---   store:set(tokens)        -- persist a new token set
---   store:lock(fn [, sleep]) -- run fn while holding the store's lock; returns fn's results
+--   store:get(key)                -> tokens table or nil
+--   store:set(tokens, key)        -- persist a new token set
+--   store:lock(fn [, sleep [, key]]) -- run fn while holding the store's lock; returns fn's results
+-- where `key` names the entry of one issuer and client (see `default_key`).
+-- Tokens carry their issuer and client id; the OAuth2 handler uses none
+-- whose issuer or client is not its own, so even a store that ignores the
+-- key never makes it send a token to another server.
 -- `memory()` keeps tokens in the process; `shm(dict)` in an nginx shared
 -- dict, for the workers of one nginx; `redis{...}` in Redis, for many
 -- machines; `file(path)` keeps them in a JSON
@@ -118,36 +122,105 @@ function _M.decode(text)
   return t
 end
 
+-- Entries ---------------------------------------------------------------------
+--
+-- A store holds one entry per issuer and client: the OAuth2 handler names
+-- the entry with `default_key(issuer, client_id)`, so that two clients of
+-- two Mautics (or two client ids of one) sharing a store never read each
+-- other's tokens. A store made with `{ key = "..." }` uses that key for
+-- every entry instead (sharing is then the user's explicit choice; the
+-- handler still refuses tokens whose issuer is not its own).
+
+--- The entry key the built-in stores use for a client's tokens when they
+-- were given no key: the token endpoint's URL and the client id (never a
+-- secret).
+-- @tparam string issuer the token endpoint, e.g. "https://m.example.com/oauth/v2/token"
+-- @tparam[opt] string client_id
+-- @treturn string
+function _M.default_key(issuer, client_id)
+  return "mautic:tokens:" .. issuer .. " " .. (client_id or "")
+end
+
+-- The key a store uses: its own, or the one the caller names.
+local function key_of(self, key, fname)
+  local k = self.key or key
+  if type(k) ~= "string" or k == "" then
+    error("bad argument #1 to '" .. fname .. "' (entry key expected: see mautic.auth.store.default_key)", 3)
+  end
+  return k
+end
+_M.key_of = key_of
+
+-- A store's own `key` option, checked.
+local function own_key(o, fname, level)
+  local k = o and o.key
+  if k ~= nil and (type(k) ~= "string" or k == "") then
+    error("bad argument to '" .. fname .. "' (key: non-empty string expected)", (level or 2) + 1)
+  end
+  return k
+end
+_M.own_key = own_key
+
 -- Memory ---------------------------------------------------------------------
+
+-- store -> { [key] = tokens }, kept out of the store's fields so that a walk
+-- over an auth handler (handler.store...) finds no token
+local memory_entries = setmetatable({}, { __mode = "k" })
 
 local Memory = {}
 Memory.__index = Memory
+Memory.__tostring = function() return "mautic.auth.store.memory" end
 
-function Memory:get() return self.tokens end
-function Memory:set(tokens) self.tokens = tokens end
+function Memory:get(key) return memory_entries[self][key_of(self, key, "get")] end
+function Memory:set(tokens, key) memory_entries[self][key_of(self, key, "set")] = tokens end
 function Memory:lock(fn, sleep) return _M.exclusive(self, fn, sleep) end
 
 --- Tokens kept in this process only.
-function _M.memory(initial)
-  return setmetatable({ tokens = initial }, Memory)
+-- @tparam[opt] table o key (one entry for every client, instead of one per issuer and client)
+function _M.memory(o)
+  if o ~= nil and type(o) ~= "table" then error("bad argument #1 to 'memory' (options table expected)", 2) end
+  local self = setmetatable({ key = own_key(o, "memory", 2) }, Memory)
+  memory_entries[self] = {}
+  return self
 end
 
 -- File -----------------------------------------------------------------------
+-- The file holds { "format": "mautic-tokens/2", "entries": { <key>: tokens } };
+-- a file of lua-mautic 0.2 (one token set, with no issuer) reads as empty.
+
+local FILE_FORMAT = "mautic-tokens/2"
 
 local File = {}
 File.__index = File
+File.__tostring = function(self) return "mautic.auth.store.file(" .. self.path .. ")" end
 
-function File:get()
-  local f = open(self.path, "rb")
-  if not f then return nil end
+local function read_entries(path)
+  local f = open(path, "rb")
+  if not f then return {} end
   local text = f:read("*a")
   f:close()
-  return _M.decode(text)
+  local t = _M.decode(text)
+  if not t or t.format ~= FILE_FORMAT or type(t.entries) ~= "table" then return {} end
+  return t.entries
 end
 
-function File:set(tokens)
-  local ok, err = core.write_file_atomic(self.path, _M.encode(tokens), 384) -- 0600
-  if not ok then error("cannot save tokens to " .. self.path .. ": " .. tostring(err), 0) end
+function File:get(key)
+  local t = read_entries(self.path)[key_of(self, key, "get")]
+  if type(t) ~= "table" then return nil end
+  return t
+end
+
+-- a read-modify-write of the whole file, under the lock: other processes may
+-- be writing other entries of it
+function File:set(tokens, key)
+  key = key_of(self, key, "set")
+  return self:lock(function()
+    local entries = read_entries(self.path)
+    entries[key] = tokens
+    local text = _M.encode{ format = FILE_FORMAT, entries = entries }
+    local ok, err = core.write_file_atomic(self.path, text, 384) -- 0600
+    if not ok then error("cannot save tokens to " .. self.path .. ": " .. tostring(err), 0) end
+  end)
 end
 
 -- The process-wide record lock, taken by the outermost holder only: a
@@ -169,12 +242,16 @@ function File:lock(fn, sleep)
   end, sleep)
 end
 
---- Tokens kept in a file (mode 0600, replaced atomically).
-function _M.file(path)
+--- Tokens kept in a file (mode 0600, replaced atomically), one entry per
+-- issuer and client.
+-- @tparam string path
+-- @tparam[opt] table o key (one entry for every client)
+function _M.file(path, o)
   if type(path) ~= "string" or path == "" then
     error("bad argument #1 to 'file' (path string expected)", 2)
   end
-  return setmetatable({ path = path }, File)
+  if o ~= nil and type(o) ~= "table" then error("bad argument #2 to 'file' (options table expected)", 2) end
+  return setmetatable({ path = path, key = own_key(o, "file", 2) }, File)
 end
 
 -- Shared across workers and machines -------------------------------------------
@@ -217,13 +294,14 @@ end
 -- @tparam table store
 -- @tparam table tokens
 -- @tparam[opt] function sleep cooperative sleep for the wait
+-- @tparam[opt] string key the entry (see default_key)
 -- @treturn boolean whether the tokens were written
-function _M.seed(store, tokens, sleep)
+function _M.seed(store, tokens, sleep, key)
   return store:lock(function()
-    if not _M.newer(tokens, store:get()) then return false end
-    store:set(tokens)
+    if not _M.newer(tokens, store:get(key)) then return false end
+    store:set(tokens, key)
     return true
-  end, sleep)
+  end, sleep, key)
 end
 
 return _M

@@ -45,6 +45,8 @@ local function parent_alive()
 end
 
 local store = cfg.redis and mautic.auth.store.redis(cfg.redis) or mautic.auth.store.file(cfg.store)
+-- the entry this worker's handler keeps its tokens in (a Basic worker has none)
+local KEY = mautic.auth.store.default_key(cfg.url .. "/oauth/v2/token", cfg.client_id)
 
 -- bounded waits only: 30 s of polling at most
 local function wait_until(cond)
@@ -58,7 +60,7 @@ end
 
 if cfg.after_rotation_of then
   local rotated = wait_until(function()
-    local t = store:get()
+    local t = store:get(KEY)
     return t ~= nil and t.refresh_token ~= nil and t.refresh_token ~= cfg.after_rotation_of
   end)
   if not rotated then finish("no rotation seen") end
@@ -81,7 +83,7 @@ local api = assert(mautic.new{
 
 local admin = core.session()
 local function expire_current()
-  local t = store:get()
+  local t = store:get(KEY)
   local status, _, body = admin:request{
     method = "POST", url = cfg.url .. "/__fake/oauth/expire",
     headers = { ["Content-Type"] = "application/json" },
