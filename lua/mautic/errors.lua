@@ -52,6 +52,10 @@ function _M.new(fields)
   local e = setmetatable(fields, Error)
   if e.url then e.url = redact.url(e.url) end
   if e.message then e.message = redact.text(e.message) end
+  -- what the server said, whatever shape, may echo a credential
+  if e.details ~= nil then e.details = redact.deep(e.details) end
+  if e.errors ~= nil then e.errors = redact.deep(e.errors) end
+  if type(e.type) == "string" then e.type = redact.text(e.type) end
   if type(e.body) == "string" then
     -- scrub first: a cut could otherwise leave half a secret unrecognised
     e.body = redact.text(e.body)

@@ -161,7 +161,7 @@ function _M.new(opts)
     local shown = type(url) == "string" and string.format("%q", redact.url(url)) or type(url)
     error("bad argument #1 to 'new' (url: http:// or https:// URL expected, got " .. shown .. ")", 2)
   end
-  if find(url, "^%a+://[^/?#]*@") then
+  if redact.has_credentials(url) then
     error("bad argument #1 to 'new' (url: credentials in the URL are not used; pass "
       .. "auth = mautic.auth.basic{...} instead)", 2)
   end
@@ -174,6 +174,16 @@ function _M.new(opts)
 
   opt_type(opts, "tls", "table", 2)
   opt_type(opts, "proxy", "string", 2)
+  if opts.proxy and redact.has_credentials(opts.proxy) then
+    -- the proxy's password goes to curl, never into a message
+    local userinfo = opts.proxy:match("^%a[%w+.-]*://(.*)@") or opts.proxy:match("^(.*)@")
+    local password = userinfo and userinfo:match("^[^:]*:(.*)$")
+    redact.remember(userinfo)
+    if password then
+      redact.remember(password)
+      redact.remember(core.pct_decode(password))
+    end
+  end
   opt_type(opts, "sleep", "function", 2)
   opt_type(opts, "user_agent", "string", 2)
   local a = opts.auth

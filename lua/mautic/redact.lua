@@ -4,10 +4,10 @@
 -- exact secrets the clients were configured with, registered here so that
 -- they are scrubbed wherever they turn up.
 local type, pairs, ipairs = type, pairs, ipairs
-local gsub, find, sub, lower = string.gsub, string.find, string.sub, string.lower
+local gsub, find, sub, lower, match = string.gsub, string.find, string.sub, string.lower, string.match
 local byte, char, format = string.byte, string.char, string.format
 local concat, floor = table.concat, math.floor
-local setmetatable = setmetatable
+local setmetatable, getmetatable, pcall = setmetatable, getmetatable, pcall
 
 local _M = { _VERSION = "0.2.0" }
 
@@ -32,10 +32,12 @@ local function utf8_codepoints(s)
   return out
 end
 
-local function json_escaped(s, hexfmt)
+-- all_u: the quote, backslash and slash as \u00XX too, as some encoders write them
+local function json_escaped(s, hexfmt, all_u)
   local out = {}
   for _, cp in ipairs(utf8_codepoints(s)) do
-    if cp == 0x2F then out[#out + 1] = "\\/"
+    if all_u and (cp == 0x2F or cp == 0x22 or cp == 0x5C) then out[#out + 1] = format("\\u" .. hexfmt, cp)
+    elseif cp == 0x2F then out[#out + 1] = "\\/"
     elseif cp == 0x22 then out[#out + 1] = '\\"'
     elseif cp == 0x5C then out[#out + 1] = "\\\\"
     elseif cp < 0x20 then out[#out + 1] = format("\\u" .. hexfmt, cp)
@@ -62,6 +64,7 @@ local function spellings(secret)
   local set = { [secret] = true }
   for _, hex in ipairs{ "%04x", "%04X" } do
     set[json_escaped(secret, hex)] = true
+    set[json_escaped(secret, hex, true)] = true
   end
   -- JSON with raw UTF-8 (JSON_UNESCAPED_UNICODE), slashes still escaped
   set[(gsub(secret, '[/"\\]', { ["/"] = "\\/", ['"'] = '\\"', ["\\"] = "\\\\" }))] = true
@@ -69,6 +72,9 @@ local function spellings(secret)
     set[pct_escaped(secret, hex, false)] = true
     set[pct_escaped(secret, hex, true)] = true
   end
+  -- base64, as a server that echoes a header or a credential might write it
+  local ok, core = pcall(require, "mautic.core")
+  if ok then set[core.b64encode(secret)] = true end
   local list = {}
   for v in pairs(set) do
     if #v >= 4 then list[#list + 1] = v end
@@ -113,9 +119,44 @@ local function scrub_known(s)
   return s
 end
 
+-- Where the credentials of a URL end (the position of their "@"), or nil.
+-- They end at the LAST "@" before the query, so "@", ":" and "/" in a
+-- password are covered; an authority with no path before a "?" or "#" is
+-- searched whole, for a password holding those. A path or a query that
+-- holds an "@" is then taken for credentials too: masked a little too
+-- much, never too little (the client's own request URLs percent-encode "@").
+local function credentials_end(rest)
+  local head = match(rest, "^([^?#]*)")
+  local span = head
+  if not find(head, "@", 1, true) and not find(head, "/", 1, true) then span = rest end
+  local at, i = nil, 0
+  while true do
+    i = find(span, "@", i + 1, true)
+    if not i then return at end
+    at = i
+  end
+end
+
+local function url_credentials(u)
+  local scheme, rest = match(u, "^(%a[%w+.-]*://)(.*)$")
+  if not scheme then scheme, rest = "", u end
+  local at = credentials_end(rest)
+  if not at then return u end
+  return scheme .. MASK .. sub(rest, at)
+end
+
+--- Does a URL carry credentials (user:password@)?
+function _M.has_credentials(u)
+  if type(u) ~= "string" then return false end
+  local rest = match(u, "^%a[%w+.-]*://(.*)$") or u
+  return credentials_end(rest) ~= nil
+end
+
 --- Scrub free text: credentials by shape, then every remembered secret.
 function _M.text(s)
   if type(s) ~= "string" then return s end
+  -- a URL with credentials, up to the next space or quote
+  s = gsub(s, "%a[%w+.-]*://[^%s\"'<>]*@[^%s\"'<>]*", url_credentials)
   s = gsub(s, "([Bb]earer%s+)[%w%-%._~%+/=]+", "%1" .. MASK)
   s = gsub(s, "([Bb]asic%s+)[%w%+/=]+", "%1" .. MASK)
   s = gsub(s, '(OAuth%s+)[^\r\n]*', "%1" .. MASK)
@@ -127,15 +168,29 @@ function _M.text(s)
   return scrub_known(s)
 end
 
---- Scrub a URL: user:password@ and sensitive query parameters.
+--- Scrub a URL: user:password@ (whole, whatever the password holds) and
+-- sensitive query parameters.
 function _M.url(u)
   if type(u) ~= "string" then return u end
-  u = gsub(u, "^(%a[%w+.-]*://)[^/@]*@", "%1" .. MASK .. "@")
+  u = url_credentials(u)
   u = gsub(u, "([?&])([^=&]+)=([^&#]*)", function(sep, name, value)
     if is_sensitive(name) then return sep .. name .. "=" .. MASK end
     return sep .. name .. "=" .. value
   end)
   return scrub_known(u)
+end
+
+--- A copy of a decoded value (an error's details, a list of errors the
+-- server sent) with every string in it scrubbed, however deep.
+function _M.deep(v, seen)
+  if type(v) == "string" then return _M.text(v) end
+  if type(v) ~= "table" then return v end
+  seen = seen or {}
+  if seen[v] then return seen[v] end
+  local out = {}
+  seen[v] = out
+  for k, x in pairs(v) do out[_M.deep(k, seen)] = _M.deep(x, seen) end
+  return setmetatable(out, getmetatable(v))
 end
 
 --- A copy of a header table with credentials masked.
