@@ -16,14 +16,14 @@ local csv_path = arg[1] or "examples/contacts.csv"
 local segment_name = arg[2] or "CSV import"
 local checkpoint = csv_path .. ".checkpoint"
 
-local api = assert(mautic.from_env())
+local api = mautic.assert(mautic.from_env())
 
 -- the segment, by name, made if missing
 local segment
 for s in api.segments.each{ search = segment_name } do
   if s.name == segment_name then segment = s break end
 end
-segment = segment or assert(api.segments.create{ name = segment_name, isPublished = true })
+segment = segment or mautic.assert(api.segments.create{ name = segment_name, isPublished = true })
 
 local summary, err = api.contacts.import(csv_path, {
   concurrency = 4,
@@ -51,4 +51,4 @@ os.remove(checkpoint)
 print(("%d rows: %d created, %d merged into existing contacts, %d refused, %d done before"):format(
   summary.total, summary.created, summary.merged, summary.failed, summary.skipped))
 print(("segment %d %q now holds %d contacts"):format(segment.id, segment.name,
-  assert(api.contacts.list{ search = "segment:" .. segment.alias, limit = 1 }).total))
+  mautic.assert(api.contacts.list{ search = "segment:" .. segment.alias, limit = 1 }).total))

@@ -55,13 +55,13 @@ local function split(s)
   return out
 end
 
-local api = assert(mautic.from_env())
+local api = mautic.assert(mautic.from_env())
 local rows = read_csv(csv_path)
 for _, row in ipairs(rows) do
   if row.tags then row.tags = split(row.tags) end
 end
 
-local results = assert(api.contacts.create_batch(rows))
+local results = mautic.assert(api.contacts.create_batch(rows))
 local created = {}
 for i, r in ipairs(results) do
   if r.ok then
@@ -77,13 +77,13 @@ local segment
 for s in api.segments.each{ search = segment_name } do
   if s.name == segment_name then segment = s break end
 end
-segment = segment or assert(api.segments.create{ name = segment_name, isPublished = true })
+segment = segment or mautic.assert(api.segments.create{ name = segment_name, isPublished = true })
 
-local answer = assert(api.segments.add_contacts(segment.id, created))
+local answer = mautic.assert(api.segments.add_contacts(segment.id, created))
 local added = 0
 for _, d in pairs(answer.details or {}) do if d.success then added = added + 1 end end
 print(("segment %d %q: %d contacts added"):format(segment.id, segment.name, added))
 
-local vip = assert(api.contacts.list{ search = "tag:vip" })
+local vip = mautic.assert(api.contacts.list{ search = "tag:vip" })
 print(("contacts tagged vip: %d"):format(vip.total))
 print(("Mautic version %s"):format(api.version() or "unknown"))

@@ -6,7 +6,7 @@
 -- option is needed: the library sees that it runs inside HAProxy.
 local mautic = require "mautic"
 
-local api = assert(mautic.from_env{ timeout = 10, retries = 1 })
+local api = mautic.assert(mautic.from_env{ timeout = 10, retries = 1 })
 
 local function reply(applet, status, body)
   applet:set_status(status)

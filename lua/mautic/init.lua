@@ -289,6 +289,20 @@ function _M.new(opts)
   return api
 end
 
+--- `assert` for the `nil, err` results of this library, that prints on
+-- every Lua: returns its arguments when `v` is true; otherwise raises the
+-- text of `err` (a string, with the caller's position). Lua 5.1 and 5.2's
+-- own `assert` takes only a string message ("bad argument #2 to 'assert'"
+-- for an error object), and Lua 5.1's interpreter cannot print a table
+-- raised as an error. Also takes pcall's results:
+-- `mautic.assert(pcall(function() for c in api.contacts.each{} do ... end end))`.
+-- To branch on `err.kind`, use the `nil, err` return instead.
+function _M.assert(v, err, ...)
+  if v then return v, err, ... end
+  if err == nil then err = "assertion failed!" end
+  error(tostring(err), 2)
+end
+
 --- Make a client from the environment: MAUTIC_URL plus MAUTIC_USERNAME and
 -- MAUTIC_PASSWORD (Basic), or MAUTIC_CLIENT_ID and MAUTIC_CLIENT_SECRET
 -- (OAuth2 client_credentials). Extra options are merged in.
