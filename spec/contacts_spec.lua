@@ -163,11 +163,24 @@ describe("api.contacts against the fake Mautic", function()
       assert.same({ [0] = true, [5] = true, [10] = true, [15] = true, [20] = true }, starts)
     end)
 
-    it("stops after limit items", function()
+    it("stops after limit items, and asks for no more than it still needs", function()
       for i = 1, 4 do assert(api.contacts.create{ email = i .. "@l.test" }) end
-      local n = 0
-      for _ in api.contacts.each{ limit = 3, page_size = 2 } do n = n + 1 end
+      local function limits_asked(q)
+        fake.clear_log()
+        local n = 0
+        for _ in api.contacts.each(q) do n = n + 1 end
+        local asked = {}
+        for _, r in ipairs(fake.log()) do
+          if r.method == "GET" and r.path == "/api/contacts" then asked[#asked + 1] = tonumber(r.args.limit) end
+        end
+        return n, asked
+      end
+      local n, asked = limits_asked{ limit = 3, page_size = 2 }
       assert.equal(3, n)
+      assert.same({ 2, 1 }, asked)
+      n, asked = limits_asked{ limit = 3, page_size = 100000 }
+      assert.equal(3, n)
+      assert.same({ 3 }, asked)
     end)
 
     it("raises the error object when a page fails mid-way", function()

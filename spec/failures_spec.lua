@@ -89,16 +89,24 @@ describe("failures", function()
       return fake.client{ retries = 0 }.contacts.list()
     end
 
-    it("refuse a negative total", function()
-      local page, err = list_with('{"total":"-3","contacts":[]}')
-      assert.is_nil(page)
-      assert.equal("decode", err.kind)
-    end)
+    -- a total that is not a count loses nothing: the items are kept, the total is nil and flagged
+    for _, bad in ipairs{ '"-3"', '-5', '"many"', '"abc"', '1.5' } do
+      it("keep their items and flag a total of " .. bad, function()
+        local page = assert(list_with('{"total":' .. bad .. ',"contacts":{"7":{"id":7},"9":{"id":9}}}'))
+        assert.is_nil(page.total)
+        assert.equal((bad:gsub('"', "")), page.bad_total)
+        assert.equal(2, #page.items)
+        assert.equal(7, page.items[1].id)
+      end)
+    end
 
-    it("refuse a total that is not a number", function()
-      local page, err = list_with('{"total":"many","contacts":[]}')
-      assert.is_nil(page)
-      assert.equal("decode", err.kind)
+    it("are paged to their end by each when the total is not a count", function()
+      fake.fault{ path = "^/api/contacts$", status = 200, body = '{"total":"abc","contacts":[{"id":1},{"id":2}]}' }
+      fake.fault{ path = "^/api/contacts$", status = 200, body = '{"total":"abc","contacts":[{"id":3}]}' }
+      local ids = {}
+      for c in fake.client{ retries = 0 }.contacts.each{ page_size = 2 } do ids[#ids + 1] = c.id end
+      assert.same({ 1, 2, 3 }, ids)
+      assert.equal(2, fake.count("^/api/contacts$"))
     end)
 
     it("yield an item once when the object repeats its key", function()

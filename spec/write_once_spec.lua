@@ -256,6 +256,16 @@ describe("writes happen once", function()
     assert.equal(1, srv:state().arrivals["notes:n500"])
   end)
 
+  it("a DELETE answered 500 after deleting is retried, and reported done when the retry finds nothing", function()
+    local api = client()
+    local c = assert(api.contacts.create{ email = "del500@once.test" })
+    srv:rules{ { path = "^/api/contacts/%d+/delete$", action = "store_then_500", count = 1 } }
+    local gone = assert(api.contacts.delete(c.id))
+    assert.equal(c.id, gone.id)
+    assert.is_true(api.last_response().already_done)
+    assert.equal(2, srv:state().arrivals["delete:" .. c.id])
+  end)
+
   describe("answers that are not HTTP", function()
     for _, action in ipairs{ "non_http", "garbage_status" } do
       it(action .. ": a GET is retried, a write is a network error flagged maybe_applied", function()

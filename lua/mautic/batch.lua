@@ -347,10 +347,16 @@ function _M.each_handler(client, family, fname, q, opts)
   local prefetch = o.prefetch ~= false and client.default_transport
   local ahead
 
+  -- never more than `limit` still needs (Mautic reads limit=0 as "every row")
+  local function page_limit(at)
+    if not cap then return page_size end
+    return math.min(page_size, cap - (at - (base.start or 0)))
+  end
+
   local function request_page(at)
     local query = {}
     for k, v in pairs(base) do query[k] = v end
-    query.start, query.limit = at, page_size
+    query.start, query.limit = at, page_limit(at)
     local body, meta = http.call(client, { method = "GET", path = route.path, query = query })
     if body == nil then error(meta, 0) end
     return body, meta
@@ -381,7 +387,12 @@ function _M.each_handler(client, family, fname, q, opts)
     total = page.total
     buffer, pos = page.items, 1
     start = start + #page.items
-    if #page.items == 0 or start >= total then done = true end
+    -- the end: an empty page, the total reached, or (a total that is not a
+    -- count: nil) a page shorter than asked for
+    if #page.items == 0 or (total and start >= total) or (not total and #page.items < page_limit(start - #page.items))
+       or page_limit(start) <= 0 then
+      done = true
+    end
     if prefetch and not done and not (cap and yielded + #buffer >= cap) then
       local at = start
       ahead = parallel.ahead(function() return request_page(at) end)

@@ -70,16 +70,16 @@ end
 -- @tparam table body the decoded answer
 -- @tparam string raw the raw answer
 -- @tparam string key the list key ("contacts", "lists", ...)
--- @treturn[1] table { total = integer, items = array }
--- @treturn[2] nil
--- @treturn[2] string why the answer is not a list (a total that is not a count)
+-- @treturn table { total = integer, items = array }; when the server's total
+--   is not a count ("abc", -5), total is nil and bad_total holds what it was
 function _M.normalize(body, raw, key)
   if type(body) ~= "table" then return { total = 0, items = {} } end
   local items = _M.values_in_order(body[key], raw, key)
   if body.total == nil then return { total = #items, items = items } end
   local total = tonumber(body.total)
   if not total or total ~= total or total < 0 or total == math.huge or total ~= floor(total) then
-    return nil, "the list's total is not a count: " .. tostring(body.total)
+    -- keep the items; the total is unknown (nil), and what came is kept to say so
+    return { total = nil, items = items, bad_total = tostring(body.total) }
   end
   return { total = to_integer(total), items = items }
 end

@@ -15,7 +15,8 @@
 -- Kinds of call:
 --   read    GET, HEAD: nothing to apply, always safe to repeat
 --   delete  DELETE: repeating it cannot write twice (a 404 after an attempt
---           that may have worked means it did)
+--           that may have worked means it did), so even a 500 is retried: it
+--           either deletes what the first attempt did not, or finds it gone
 --   put     PUT: an update when the entity exists, a create when it does not
 --   write   POST, PATCH: never repeated once they may have reached Mautic
 --   merge   a contact create whose every row carries a unique identifier:
@@ -30,7 +31,7 @@ local RULES = {
   timeout   = { true,          "retry", "retry", "probe", "stop",  "retry" },
   garbage   = { true,          "retry", "retry", "probe", "stop",  "retry" },
   gateway   = { true,          "retry", "retry", "probe", "stop",  "retry" },  -- 502 503 504
-  server    = { true,          "stop",  "stop",  "stop",  "stop",  "stop" },   -- other 5xx
+  server    = { true,          "stop",  "retry", "stop",  "stop",  "stop" },   -- other 5xx
   too_large = { true,          "stop",  "stop",  "stop",  "stop",  "stop" },
   limited   = { false,         "wait",  "wait",  "wait",  "wait",  "wait" },   -- 429
   refused   = { false,         "stop",  "stop",  "stop",  "stop",  "stop" },   -- other 4xx

@@ -60,7 +60,7 @@ describe("mautic.outcome", function()
       { "timeout",   true,  "retry", "retry", "probe", "stop",  "retry" },
       { "garbage",   true,  "retry", "retry", "probe", "stop",  "retry" },
       { "gateway",   true,  "retry", "retry", "probe", "stop",  "retry" },
-      { "server",    true,  "stop",  "stop",  "stop",  "stop",  "stop" },
+      { "server",    true,  "stop",  "retry", "stop",  "stop",  "stop" },
       { "too_large", true,  "stop",  "stop",  "stop",  "stop",  "stop" },
       { "limited",   false, "wait",  "wait",  "wait",  "wait",  "wait" },
       { "refused",   false, "stop",  "stop",  "stop",  "stop",  "stop" },

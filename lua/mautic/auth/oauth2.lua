@@ -86,6 +86,11 @@ _M.may_resend = may_resend
 
 -- Reading the token endpoint's answer ----------------------------------------
 
+-- Mautic's access token lifetime (seconds), assumed when a token answer's
+-- expires_in is not a positive number.
+local DEFAULT_LIFETIME = 3600
+_M.DEFAULT_LIFETIME = DEFAULT_LIFETIME
+
 -- An answer that holds no usable tokens: kind "auth", naming the endpoint.
 local function bad_answer(req, status, raw, what, info)
   info = info or {}
@@ -113,11 +118,14 @@ local function tokens_of(decoded, now)
   if decoded.refresh_token ~= nil and not sendable(decoded.refresh_token) then
     return nil, "a refresh_token that cannot be used (empty, too long, or holding spaces or control characters)"
   end
-  local expires_in = decoded.expires_in
+  -- a lifetime that is not a positive number of seconds ("abc", -100, 0)
+  -- would make the token useless at once: Mautic's default is assumed
+  -- instead, flagged, and a 401 still renews it if the server disagrees
+  local expires_in, assumed = decoded.expires_in, nil
   if expires_in ~= nil then
     expires_in = tonumber(expires_in)
-    if not expires_in or expires_in < 0 or expires_in ~= expires_in then
-      return nil, "an expires_in that is not a number of seconds"
+    if not expires_in or expires_in <= 0 or expires_in ~= expires_in or expires_in == math.huge then
+      expires_in, assumed = DEFAULT_LIFETIME, true
     end
   end
   local tokens = {
@@ -126,6 +134,7 @@ local function tokens_of(decoded, now)
     token_type = type(decoded.token_type) == "string" and decoded.token_type or nil,
     scope = type(decoded.scope) == "string" and decoded.scope or nil,
     expires_in = expires_in,          -- the lifetime, kept for the refresh margin
+    expires_in_assumed = assumed,     -- the server's expires_in was not usable
     obtained_at = now,
   }
   if expires_in then tokens.expires_at = now + expires_in end
