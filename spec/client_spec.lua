@@ -104,8 +104,21 @@ describe("the client", function()
       local api = fake.client()
       local ok, msg = pcall(function() api.request("GET") end)
       assert.is_false(ok)
-      assert.matches("client_spec.lua:%d+: bad arguments to 'request'", msg)
-      assert.has_error(function() api.request("GET", "/contacts", "limit=5") end)
+      assert.matches("client_spec.lua:%d+: bad argument #2 to 'request' %(path string expected", msg)
+      assert.has_error(function() api.request("GET", "/contacts", "limit=5") end,
+        "bad argument #3 to 'request' (options table expected, got string)")
+      assert.has_error(function() api.request("GET", "/contacts", { qeury = { limit = 5 } }) end,
+        "bad argument #3 to 'request' (unknown option 'qeury'; did you mean 'query'?)")
+      assert.has_error(function() api.request("FETCH", "/contacts") end,
+        "bad argument #1 to 'request' (GET, POST, PUT, PATCH, DELETE or HEAD expected, got \"FETCH\")")
+      assert.has_error(function() api.request("GET", fake.url .. "/api/contacts") end)
+    end)
+
+    it("takes a path without its leading slash as the same path", function()
+      local api = fake.client()
+      fake.clear_log()
+      assert(api.request("GET", "contacts", { query = { limit = 1 } }))
+      assert.equal("/api/contacts", fake.last("GET").path)
     end)
   end)
 

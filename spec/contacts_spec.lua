@@ -130,11 +130,23 @@ describe("api.contacts against the fake Mautic", function()
       assert.same({ col = "phone", expr = "in", val = "1,2" }, where)
     end)
 
-    it("sends booleans as 1 and 0", function()
+    it("sends booleans as 1 and 0, and publishedOnly as published (what Mautic reads)", function()
       assert(api.contacts.list{ publishedOnly = true, minimal = false })
       local q = fake.last("GET").query
-      assert.matches("publishedOnly=1", q, 1, true)
+      assert.matches("published=1", q, 1, true)
+      assert.not_matches("publishedOnly", q, 1, true)
       assert.matches("minimal=0", q, 1, true)
+    end)
+
+    it("refuses a query parameter Mautic would ignore, before sending, with the nearest one", function()
+      fake.clear_log()
+      assert.has_error(function() api.contacts.list{ serach = "email:a%" } end,
+        "bad argument #1 to 'contacts.list' (unknown query parameter 'serach'; did you mean 'search'?)")
+      assert.has_error(function() api.segments.each{ orderby = "id" } end,
+        "bad argument #1 to 'segments.each' (unknown query parameter 'orderby'; did you mean 'orderBy'?)")
+      assert.has_error(function() api.contacts.list{ limit = -1 } end,
+        "bad argument #1 to 'contacts.list' (limit: an integer >= 0 expected, got -1)")
+      assert.same({}, fake.log())
     end)
 
     it("gives an empty page for a search that matches nothing", function()

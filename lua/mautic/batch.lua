@@ -24,6 +24,9 @@ local errors = require "mautic.errors"
 local check = require "mautic.check"
 local entity = require "mautic.entity"
 local parallel = require "mautic.parallel"
+local options = require "mautic.options"
+
+local CALL_OPTIONS = options.CALL
 
 local type, pairs, ipairs, tostring, tonumber, error = type, pairs, ipairs, tostring, tonumber, error
 local concat, min = table.concat, math.min
@@ -35,12 +38,21 @@ local function batch_limit(client, opts)
   return n
 end
 
-local function check_opts(fname, opts, pos)
-  if opts ~= nil and type(opts) ~= "table" then
-    return nil, check.usage(("bad argument #%d to '%s' (options table expected, got %s)")
-      :format(pos, fname, type(opts)))
-  end
-  return opts or {}
+--- The timeout of a request that carries `rows` rows: the call's timeout
+-- plus `row_timeout` (0.5 s) per row, since Mautic writes a batch row by row
+-- (a 200-row chunk was seen to take over 30 s on a busy server, and a
+-- timeout there would resend it while Mautic is still writing). 0 stays 0 (none).
+function _M.chunk_timeout(client, o, rows)
+  local t = o.timeout or client.timeout
+  if t == 0 then return 0 end
+  return t + rows * client.row_timeout
+end
+
+-- the per-call options a chunk's request carries
+local function chunk_spec(client, o, spec, rows)
+  spec.timeout = _M.chunk_timeout(client, o, rows)
+  spec.retries, spec.deadline = o.retries, o.deadline
+  return spec
 end
 
 -- The entity the server answered for each input row. Mautic 5.1 answers
@@ -211,22 +223,18 @@ local function in_chunks(client, opts, items, send)
   return nil, err
 end
 
--- Options every batch verb takes.
-local function check_batch_opts(fname, o)
-  local c = o.concurrency
-  if c ~= nil and (type(c) ~= "number" or c < 1 or c ~= math.floor(c)) then
-    return nil, check.usage(("bad argument #2 to '%s' (concurrency must be an integer >= 1)"):format(fname))
-  end
-  if o.results ~= nil and o.results ~= "full" and o.results ~= "ids" then
-    return nil, check.usage(("bad argument #2 to '%s' (results must be \"full\" or \"ids\")"):format(fname))
-  end
-  if o.on_chunk ~= nil and type(o.on_chunk) ~= "function" then
-    return nil, check.usage(("bad argument #2 to '%s' (on_chunk must be a function)"):format(fname))
-  end
-  local b = o.batch_limit
-  if b ~= nil and (type(b) ~= "number" or b < 1 or b ~= math.floor(b)) then
-    return nil, check.usage(("bad argument #2 to '%s' (batch_limit must be an integer >= 1)"):format(fname))
-  end
+-- Options every batch verb takes; edit_batch also takes `create`.
+local BATCH_OPTIONS = options.merge(CALL_OPTIONS, {
+  concurrency = options.is_int(1),
+  results = options.is_one_of("full", "ids"),
+  on_chunk = "function",
+  batch_limit = options.is_int(1),
+})
+local EDIT_BATCH_OPTIONS = options.merge(BATCH_OPTIONS, { create = "boolean" })
+
+local function batch_options(fname, opts, schema)
+  local o, msg = options.problem(fname, 2, opts, schema or BATCH_OPTIONS)
+  if not o then return nil, check.usage(msg) end
   return o
 end
 
@@ -244,17 +252,15 @@ local function rows_handler(route_name, need_id)
   return function(client, family, fname, rows, opts)
     local ok, msg = check.rows(rows, need_id)
     if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
-    local o, err = check_opts(fname, opts, 2)
-    if not o then return nil, err end
-    o, err = check_batch_opts(fname, o)
+    local route = family.routes[route_name]
+    local o, err = batch_options(fname, opts, route.put_with_create and EDIT_BATCH_OPTIONS)
     if not o then return nil, err end
     local lean = o.results == "ids"
-    local route = family.routes[route_name]
     local method = (route.put_with_create and o.create) and "PUT" or route.method
     local merges = route_name == "create_batch" and family.def.merge_creates
     return in_chunks(client, o, rows, function(chunk, offset, results)
-      local spec = { method = method, path = route.path, body = chunk,
-                     merges = merges and all_unique(client, chunk) }
+      local spec = chunk_spec(client, o, { method = method, path = route.path, body = chunk,
+                                           merges = merges and all_unique(client, chunk) }, #chunk)
       return send_chunk(client, family, spec, chunk, results, offset, lean)
     end)
   end
@@ -266,10 +272,11 @@ _M.edit_handler = rows_handler("edit_batch", true)
 -- delete_batch answers no statusCodes: an id is deleted when it comes back.
 -- After a resend (an earlier attempt may have deleted some), an id that
 -- does not come back is reported done and flagged already_done.
-local function delete_chunk(client, family, route, chunk, offset, results, lean)
-  local body, meta = http.call(client, {
+local function delete_chunk(client, family, route, chunk, offset, results, o)
+  local lean = o.results == "ids"
+  local body, meta = http.call(client, chunk_spec(client, o, {
     method = "DELETE", path = route.path, query = { ids = concat(chunk, ",") },
-  })
+  }, #chunk))
   if body == nil then return nil, meta end
   local deleted = {}
   local items = type(body) == "table" and list.values_in_order(body[family.list], meta.body, family.list) or {}
@@ -297,13 +304,11 @@ end
 function _M.delete_handler(client, family, fname, ids, opts)
   local list_ids, msg = check.ids(ids)
   if not list_ids then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
-  local o, err = check_opts(fname, opts, 2)
-  if not o then return nil, err end
-  o, err = check_batch_opts(fname, o)
+  local o, err = batch_options(fname, opts)
   if not o then return nil, err end
   local route = family.routes.delete_batch
   return in_chunks(client, o, list_ids, function(chunk, offset, results)
-    return delete_chunk(client, family, route, chunk, offset, results, o.results == "ids")
+    return delete_chunk(client, family, route, chunk, offset, results, o)
   end)
 end
 
@@ -320,22 +325,21 @@ end
 -- While the caller works on one page, the next one is already on its way
 -- (opts.prefetch, default true with the built-in transport: a request on a
 -- curl multi handle, or a light thread inside nginx).
+-- each(query, opts): what the query may hold besides the list's own
+-- parameters, and what opts may hold
+local EACH_QUERY = { page_size = options.is_int(1) }
+local EACH_OPTIONS = options.merge(CALL_OPTIONS, { page_size = options.is_int(1), prefetch = "boolean" })
+
 function _M.each_handler(client, family, fname, q, opts)
-  if q ~= nil and type(q) ~= "table" then
-    return nil, check.usage(("bad argument #1 to '%s' (table expected, got %s)"):format(fname, type(q)))
-  end
-  local o, err = check_opts(fname, opts, 2)
-  if not o then return nil, err end
+  local sent, qerr = list.list_query(fname, 1, q, EACH_QUERY)
+  if qerr then return nil, check.usage(qerr) end
+  local o, oerr = options.problem(fname, 2, opts, EACH_OPTIONS)
+  if not o then return nil, check.usage(oerr) end
   local base = {}
-  for k, v in pairs(q or {}) do base[k] = v end
+  for k, v in pairs(sent or {}) do base[k] = v end
   local page_size = base.page_size or o.page_size or 100
   local cap = base.limit
   base.page_size, base.limit = nil, nil
-  if type(page_size) ~= "number" or page_size < 1 then
-    return nil, check.usage(("bad argument #1 to '%s' (page_size must be a positive number)"):format(fname))
-  end
-  local ok, msg = require("mautic.api._util").check_query(nil, base)
-  if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
   if base.orderBy == nil then base.orderBy, base.orderByDir = "id", "ASC" end
   local route = family.routes.list
   local list_key = route.list_key or family.list
@@ -357,7 +361,8 @@ function _M.each_handler(client, family, fname, q, opts)
     local query = {}
     for k, v in pairs(base) do query[k] = v end
     query.start, query.limit = at, page_limit(at)
-    local body, meta = http.call(client, { method = "GET", path = route.path, query = query })
+    local body, meta = http.call(client, { method = "GET", path = route.path, query = query,
+                                           timeout = o.timeout, retries = o.retries, deadline = o.deadline })
     if body == nil then error(meta, 0) end
     return body, meta
   end

@@ -14,6 +14,7 @@ local errors = require "mautic.errors"
 local check = require "mautic.check"
 local entity = require "mautic.entity"
 local batch = require "mautic.batch"
+local options = require "mautic.options"
 
 local type, ipairs, pairs, select, error, tonumber = type, ipairs, pairs, select, error, tonumber
 local gsub, gmatch, format = string.gsub, string.gmatch, string.format
@@ -92,6 +93,18 @@ function _M.fill_path(route, fname, ...)
   return path, #names
 end
 
+local CALL_OPTIONS = options.CALL
+
+--- The options schema of a route: the common ones, `create` for edits that
+-- can PUT, and what the route declares itself (`options = { name = check }`).
+function _M.call_options(family, route)
+  local schema = route.options_schema
+  if schema then return schema end
+  schema = options.merge(CALL_OPTIONS, route.put_with_create and { create = "boolean" } or nil, route.options)
+  route.options_schema = schema
+  return schema
+end
+
 --- Call a route with explicit arguments (used by generated verbs and bound entity methods).
 -- @treturn[1] spec, or nil + usage message
 local function prepare(client, family, route, fname, ...)
@@ -106,11 +119,9 @@ local function prepare(client, family, route, fname, ...)
   if data ~= nil and type(data) ~= "table" then
     return nil, format("bad argument #%d to '%s' (table expected, got %s)", used + 1, fname, type(data))
   end
-  if opts ~= nil and type(opts) ~= "table" then
-    local pos = used + (route.data and 2 or 1)
-    return nil, format("bad argument #%d to '%s' (options table expected, got %s)", pos, fname, type(opts))
-  end
-  opts = opts or {}
+  local perr
+  opts, perr = options.problem(fname, used + (route.data and 2 or 1), opts, _M.call_options(family, route))
+  if not opts then return nil, perr end
   local method = route.method
   if route.put_with_create and opts.create then method = "PUT" end
   local spec = {
@@ -122,6 +133,7 @@ local function prepare(client, family, route, fname, ...)
     base = route.base,
     timeout = opts.timeout,
     retries = opts.retries,
+    deadline = opts.deadline,
     raw = route.raw,
     binary_ok = route.binary_ok,
     form = route.form,
@@ -134,8 +146,9 @@ local function prepare(client, family, route, fname, ...)
     spec.body = data
   end
   if route.data_shape then
-    local ok, msg = route.data_shape(spec, data, opts)
-    if not ok then return nil, format("bad argument to '%s' (%s)", fname, msg) end
+    -- a hook's message is wrapped, unless it says it is whole (a third value)
+    local ok, msg, whole = route.data_shape(spec, data, opts, fname)
+    if not ok then return nil, whole and msg or format("bad argument to '%s' (%s)", fname, msg) end
   end
   return spec
 end
@@ -195,10 +208,11 @@ function _M.invoke(client, family, route, ...)
   return run(client, family, route, spec)
 end
 
--- `where` and `order` are checked before anything is sent: Mautic answers
--- a malformed clause with a bare 500.
-local function check_query(_, data)
-  return require("mautic.api._util").check_query(nil, data)
+local function check_query(spec, data, _, fname)
+  local q, msg = list.list_query(fname, 1, data)
+  if msg then return nil, msg, true end
+  spec.query = q
+  return true
 end
 
 -- Standard verbs every CRUD family has.

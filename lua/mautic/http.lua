@@ -188,7 +188,7 @@ end
 local function probe(client, req)
   local path = probe_path(req)
   if not path then return false end
-  local v, err = _M.call(client, { method = "GET", path = path, retries = 0 })
+  local v, err = _M.call(client, { method = "GET", path = path, retries = 0, deadline = req.probe_deadline })
   if v ~= nil then return true end
   if err.status == 404 then return false end
   return nil, err
@@ -210,6 +210,48 @@ end
 -- @treturn[1] table meta { status, headers, body, attempts, resent, already_done }
 -- @treturn[2] nil
 -- @treturn[2] mautic.error, with maybe_applied and attempts
+-- The deadline of a call: seconds for all of it, retries and waits
+-- included (spec.deadline, else the client's; 0: none). Each attempt gets
+-- at most what is left, and no wait starts that would end past it.
+local function new_deadline(client, spec, req)
+  local d = spec.deadline or client.deadline or 0
+  if d <= 0 then return nil end
+  return { seconds = d, at = client.now() + d, timeout = req.timeout, connect_timeout = req.connect_timeout }
+end
+
+-- Seconds left before the deadline (math.huge without one).
+local function left(client, deadline)
+  if not deadline then return math.huge end
+  return deadline.at - client.now()
+end
+
+-- Fit the next attempt's timeouts into what the deadline leaves.
+local function fit(client, deadline, req)
+  if not deadline then return true end
+  local rest = left(client, deadline)
+  if rest <= 0 then return false end
+  local t = deadline.timeout
+  req.timeout = (t == nil or t == 0) and rest or min(t, rest)
+  local ct = deadline.connect_timeout
+  req.connect_timeout = (ct == nil or ct == 0) and rest or min(ct, rest)
+  return true
+end
+
+-- The error of a call that ran out of its deadline: the last failure, told
+-- so, or a timeout when none came yet.
+local function past_deadline(deadline, req, err, attempts)
+  if not err then
+    err = errors.new{ kind = "timeout", reason = "deadline", method = req.method, url = req.url,
+      message = ("the deadline of %s s passed before an answer came"):format(tostring(deadline.seconds)) }
+  else
+    err.message = tostring(err.message) .. ("; the deadline of %s s leaves no time to try again")
+      :format(tostring(deadline.seconds))
+  end
+  err.deadline = true
+  err.attempts = attempts
+  return err
+end
+
 function _M.send(client, req, spec)
   local call = outcome.call_kind(req.method, spec.merges)
   local retries = spec.retries or client.retries
@@ -219,9 +261,17 @@ function _M.send(client, req, spec)
   local maybe = false      -- an earlier attempt may have been applied
   local resent = false     -- sent again after an attempt that may have been applied
   local must_probe = false
+  local deadline = new_deadline(client, spec, req)
+  local last_err
   while true do
+    if not fit(client, deadline, req) then
+      local err = past_deadline(deadline, req, last_err, attempts)
+      err.maybe_applied = maybe
+      return nil, err
+    end
     if must_probe then
       must_probe = false
+      req.probe_deadline = deadline and left(client, deadline) or nil
       local exists, perr = probe(client, req)
       if exists == false then
         local err = errors.new{
@@ -301,14 +351,26 @@ function _M.send(client, req, spec)
     if class ~= "renew" then
       local action, applied = outcome.decide(class, call)
       maybe = maybe or applied
+      last_err = err
       if action == "probe" and not probe_path(req) then action = "stop" end
+      local pause
       if (action == "retry" or action == "probe") and failures < retries then
+        pause = backoff(failures + 1)
+      elseif action == "wait" and limited < waits and wait and wait <= client.max_retry_wait then
+        pause = wait + 0.05
+      end
+      if pause and pause >= left(client, deadline) then
+        -- another attempt could not even start before the deadline
+        err = past_deadline(deadline, req, err, attempts)
+        pause = nil
+      end
+      if pause and action == "wait" then
+        limited = limited + 1
+        client.sleep(pause)
+      elseif pause then
         failures = failures + 1
         must_probe = action == "probe"
-        client.sleep(backoff(failures))
-      elseif action == "wait" and limited < waits and wait and wait <= client.max_retry_wait then
-        limited = limited + 1
-        client.sleep(wait + 0.05)
+        client.sleep(pause)
       else
         err.maybe_applied = maybe
         err.attempts = attempts

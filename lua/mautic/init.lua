@@ -19,6 +19,7 @@ local endpoint = require "mautic.endpoint"
 local families = require "mautic.api"
 local auth = require "mautic.auth"
 local redact = require "mautic.redact"
+local options = require "mautic.options"
 
 local type, error, pairs, ipairs, pcall, rawset, tostring, tonumber, setmetatable =
       type, error, pairs, ipairs, pcall, rawset, tostring, tonumber, setmetatable
@@ -86,40 +87,51 @@ function Client:observe(status, headers)
   end
 end
 
-local function opt_type(opts, name, want, level)
-  local v = opts[name]
-  if v ~= nil and type(v) ~= want then
-    error("bad argument #1 to 'new' (" .. name .. ": " .. want .. " expected, got " .. type(v) .. ")", level + 1)
-  end
-  return v
-end
-
-local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
-local function is_int(v) return finite(v) and v == math.floor(v) end
-
--- Numeric options: what each must be. Checked when the client is made, so
--- that `timeout = -1` fails at the caller's line, not at the first request.
-local NUMBERS = {
-  { "timeout", 30, function(v) return finite(v) and v >= 0 end, "a number of seconds >= 0 (0: none)" },
-  { "connect_timeout", 10, function(v) return finite(v) and v >= 0 end, "a number of seconds >= 0 (0: none)" },
-  { "retries", 2, function(v) return is_int(v) and v >= 0 end, "an integer >= 0" },
-  { "rate_limit_retries", 3, function(v) return is_int(v) and v >= 0 end, "an integer >= 0" },
-  { "max_retry_wait", 60, function(v) return finite(v) and v >= 0 end, "a number of seconds >= 0" },
-  { "batch_limit", 200, function(v) return is_int(v) and v >= 1 end, "an integer >= 1" },
-  -- 32 MiB: a page of 200 full contacts is about 1.5 MB
-  { "max_response_bytes", 32 * 1024 * 1024, function(v) return is_int(v) and v >= 1 end, "an integer >= 1" },
+-- What mautic.new takes: every key it knows, and what each must be.
+-- Checked when the client is made, so that `timeout = -1` or `timout = 5`
+-- fails at the caller's line, not at the first request (or never).
+local CLIENT_OPTIONS = {
+  url = "any",                       -- checked on its own, below
+  auth = "table",
+  timeout = options.is_seconds,           -- per request (0: none)
+  connect_timeout = options.is_seconds,
+  row_timeout = options.is_seconds,       -- added per row to a batch request's timeout
+  deadline = options.is_seconds,          -- a whole call, retries and waits included (0: none)
+  retries = options.is_int(0),
+  rate_limit_retries = options.is_int(0),
+  max_retry_wait = options.is_seconds,
+  batch_limit = options.is_int(1),
+  max_response_bytes = options.is_int(1),
+  unique_fields = "table",
+  strict_fields = options.is_one_of(true, false, "warn"),
+  on_field_warning = "function",
+  fields_ttl = options.is_seconds,
+  raise = "boolean",
+  tls = "table",
+  proxy = "string",
+  transport = "function",
+  sleep = "function",
+  now = "function",                  -- the clock (epoch seconds), for tests
+  user_agent = "string",
+  rate_limit = "table",
 }
+_M.CLIENT_OPTIONS = CLIENT_OPTIONS
 
-local function number_options(opts, client, level)
-  for _, o in ipairs(NUMBERS) do
-    local name, default, ok, want = o[1], o[2], o[3], o[4]
-    local v = opt_type(opts, name, "number", level + 1)
-    if v ~= nil and not ok(v) then
-      error("bad argument #1 to 'new' (" .. name .. " must be " .. want .. ", got " .. tostring(v) .. ")", level + 1)
-    end
-    client[name] = v == nil and default or v
-  end
-end
+local TLS_OPTIONS = { verify = "boolean", ca_file = options.is_text }
+
+-- api.request(method, path, opts)
+local REQUEST_METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true, HEAD = true }
+local REQUEST_OPTIONS = options.merge(options.CALL, {
+  query = "table", body = "any", form = "boolean", base = options.is_one_of("api", "root"), raw = "boolean",
+  parts = "table", output = options.is_text,
+})
+
+local DEFAULTS = {
+  timeout = 30, connect_timeout = 10, row_timeout = 0.5, deadline = 0, retries = 2, rate_limit_retries = 3,
+  max_retry_wait = 60, batch_limit = 200,
+  max_response_bytes = 32 * 1024 * 1024,     -- a page of 200 full contacts is about 1.5 MB
+  strict_fields = true, fields_ttl = 300,
+}
 
 local function unique_fields(v, level)
   if v == nil then return { "email" } end
@@ -142,13 +154,16 @@ local warned_plain_basic = false
 
 --- Make a client.
 -- @tparam table opts url (required; may end in "/" or "/api"), auth,
---   timeout (30), connect_timeout (10), retries (2), rate_limit_retries (3),
---   max_retry_wait (60), batch_limit (200), max_response_bytes (32 MiB),
---   unique_fields ({ "email" }: the contact fields Mautic merges creates on),
---   raise (false), tls = { verify, ca_file }, proxy,
---   transport (function(req) -> status, headers, body | nil, msg, kind),
---   sleep (function(seconds)), user_agent, rate_limit (a shared request
---   budget: mautic.limit.shm(...) or mautic.limit.redis{...})
+--   timeout (30), connect_timeout (10), row_timeout (0.5: added per row of a
+--   batch request), deadline (0: none; seconds for a whole call, retries
+--   included), retries (2), rate_limit_retries (3), max_retry_wait (60),
+--   batch_limit (200), max_response_bytes (32 MiB), unique_fields ({ "email" }:
+--   the contact fields Mautic merges creates on), strict_fields (true, false
+--   or "warn"), on_field_warning(warning), fields_ttl (300), raise (false),
+--   tls = { verify, ca_file }, proxy, transport (function(req) -> status,
+--   headers, body | nil, msg, kind), sleep (function(seconds)), now, user_agent,
+--   rate_limit (a shared request budget: mautic.limit.shm(...) or mautic.limit.redis{...}).
+--   An unknown key or a bad value raises at the caller's line.
 -- @treturn table the API object: one field per endpoint family, plus
 --   version(), last_response(), request(), close()
 function _M.new(opts)
@@ -168,12 +183,12 @@ function _M.new(opts)
   if find(url, "[%z\1-\32\127]") then
     error("bad argument #1 to 'new' (url contains spaces or control characters)", 2)
   end
+  options.check("new", 1, opts, CLIENT_OPTIONS, 2)
+  if opts.tls ~= nil then options.check("new", 1, opts.tls, TLS_OPTIONS, 2, "tls option") end
   url = gsub(url, "/+$", "")
   url = gsub(url, "/api$", "")
   url = gsub(url, "/+$", "")
 
-  opt_type(opts, "tls", "table", 2)
-  opt_type(opts, "proxy", "string", 2)
   if opts.proxy and redact.has_credentials(opts.proxy) then
     -- the proxy's password goes to curl, never into a message
     local userinfo = opts.proxy:match("^%a[%w+.-]*://(.*)@") or opts.proxy:match("^(.*)@")
@@ -184,10 +199,8 @@ function _M.new(opts)
       redact.remember(core.pct_decode(password))
     end
   end
-  opt_type(opts, "sleep", "function", 2)
-  opt_type(opts, "user_agent", "string", 2)
   local a = opts.auth
-  if a ~= nil and (type(a) ~= "table" or type(a.authorize) ~= "function") then
+  if a ~= nil and type(a.authorize) ~= "function" then
     error("bad argument #1 to 'new' (auth: expected mautic.auth.basic{...}, oauth2{...} or oauth1{...})", 2)
   end
   local client = setmetatable({
@@ -195,20 +208,22 @@ function _M.new(opts)
     api_url = url .. "/api",
     auth = a,
     unique_fields = unique_fields(opts.unique_fields, 2),
-    raise = opts.raise and true or false,
+    raise = opts.raise == true,
     tls = opts.tls,
     proxy = opts.proxy,
     user_agent = opts.user_agent or USER_AGENT,
     sleep = opts.sleep or require("mautic.parallel").sleep,
     now = opts.now or core.now,
     auth_body = a and a.body_encoding,
+    on_field_warning = opts.on_field_warning,
   }, Client)
-  number_options(opts, client, 2)
+  for name, default in pairs(DEFAULTS) do
+    local v = opts[name]
+    if v == nil then v = default end
+    client[name] = v
+  end
 
   if opts.transport ~= nil then
-    if type(opts.transport) ~= "function" then
-      error("bad argument #1 to 'new' (transport: function expected, got " .. type(opts.transport) .. ")", 2)
-    end
     client.transport = opts.transport
   else
     local send, close = require("mautic.transport.curl").new()
@@ -218,7 +233,7 @@ function _M.new(opts)
 
   local budget = opts.rate_limit
   if budget ~= nil then
-    if type(budget) ~= "table" or type(budget.take) ~= "function" then
+    if type(budget.take) ~= "function" then
       error("bad argument #1 to 'new' (rate_limit: expected mautic.limit.shm(...), mautic.limit.redis{...} "
         .. "or a table with take(sleep))", 2)
     end
@@ -255,14 +270,26 @@ function _M.new(opts)
   --- Call any route by hand: api.request("GET", "/contacts", { query = {...} }).
   -- Paths are relative to /api unless opts.base == "root".
   function api.request(method, path, o)
-    if type(method) ~= "string" or type(path) ~= "string" then
-      error("bad arguments to 'request' (method and path strings expected)", 2)
+    if type(method) ~= "string" or not REQUEST_METHODS[method:upper()] then
+      error("bad argument #1 to 'request' (GET, POST, PUT, PATCH, DELETE or HEAD expected, got "
+        .. options.describe(method) .. ")", 2)
     end
-    o = o or {}
-    if type(o) ~= "table" then error("bad argument #3 to 'request' (table expected)", 2) end
+    if type(path) ~= "string" or path == "" then
+      error("bad argument #2 to 'request' (path string expected, got " .. options.describe(path) .. ")", 2)
+    end
+    if find(path, "^%a[%w+.-]*://") then
+      error("bad argument #2 to 'request' (a path under the client's URL expected, like \"/contacts\", got a URL)", 2)
+    end
+    if find(path, "[%z\1-\32\127]") then
+      error("bad argument #2 to 'request' (the path holds spaces or control characters: percent-encode them)", 2)
+    end
+    -- "contacts" means "/contacts", never "/apicontacts"
+    if path:sub(1, 1) ~= "/" then path = "/" .. path end
+    o = options.check("request", 3, o, REQUEST_OPTIONS, 2)
     local v, err = http.call(client, {
       method = method:upper(), path = path, query = o.query, body = o.body, form = o.form,
       base = o.base, raw = o.raw, parts = o.parts, output = o.output,
+      timeout = o.timeout, retries = o.retries, deadline = o.deadline,
     })
     if v == nil then
       if client.raise then error(err, 2) end
@@ -305,16 +332,28 @@ end
 
 --- Make a client from the environment: MAUTIC_URL plus MAUTIC_USERNAME and
 -- MAUTIC_PASSWORD (Basic), or MAUTIC_CLIENT_ID and MAUTIC_CLIENT_SECRET
--- (OAuth2 client_credentials). Extra options are merged in.
+-- (OAuth2 client_credentials), and MAUTIC_TIMEOUT (seconds). Extra options
+-- (those of mautic.new) are merged in, and win.
 -- @treturn[1] table the API object
 -- @treturn[2] nil
 -- @treturn[2] mautic.error kind "usage" naming what is missing
 function _M.from_env(extra)
+  -- the caller's own options are the caller's mistakes: they raise
+  options.check("from_env", 1, extra, CLIENT_OPTIONS, 2)
   local url = getenv("MAUTIC_URL")
   if not url or url == "" then
     return nil, errors.new{ kind = "usage", message = "MAUTIC_URL is not set" }
   end
   local opts = { url = url }
+  local timeout = getenv("MAUTIC_TIMEOUT")
+  if timeout and timeout ~= "" then
+    local t = tonumber(timeout)
+    if not t or not options.is_seconds(t) then
+      return nil, errors.new{ kind = "usage", message = "MAUTIC_TIMEOUT must be a number of seconds >= 0, got "
+        .. options.describe(timeout) }
+    end
+    opts.timeout = t
+  end
   for k, v in pairs(extra or {}) do opts[k] = v end
   if not opts.auth then
     local user, pass = getenv("MAUTIC_USERNAME"), getenv("MAUTIC_PASSWORD")

@@ -23,14 +23,19 @@
 -- mautic.new accepts one of your own.
 local random = require "mautic.random"
 local lock = require "mautic.expiring_lock"
+local options = require "mautic.options"
 
 local type, error, tostring, tonumber, setmetatable, rawget = type, error, tostring, tonumber, setmetatable, rawget
 local floor, max = math.floor, math.max
 
 local _M = { _VERSION = "0.2.0" }
 
+local OPTIONS = { limit = "any", window = "any", margin = "any", key = options.is_text }
+
 local function check(name, o)
   if type(o) ~= "table" then error("bad argument to '" .. name .. "' (options table expected)", 3) end
+  options.check(name, name == "shm" and 2 or 1, o,
+                name == "redis" and options.merge(OPTIONS, require("mautic.redis").OPTIONS) or OPTIONS, 3)
   local limit, window = o.limit, o.window
   if type(limit) ~= "number" or limit < 1 or limit ~= floor(limit) then
     error("bad argument to '" .. name .. "' (limit: an integer >= 1 expected)", 3)

@@ -4,6 +4,7 @@
 -- `{}`, and `total` may be a number or a string. Callers always get
 -- `{ total = <integer>, items = <array in server order> }`.
 local json = require "mautic.json"
+local options = require "mautic.options"
 
 local type, pairs, ipairs, next, tonumber, tostring = type, pairs, ipairs, next, tonumber, tostring
 local floor = math.floor
@@ -82,6 +83,59 @@ function _M.normalize(body, raw, key)
     return { total = nil, items = items, bad_total = tostring(body.total) }
   end
   return { total = to_integer(total), items = items }
+end
+
+-- Asking for lists -------------------------------------------------------------
+
+-- What Mautic's list routes read (FetchCommonApiController, 5.1 to 7.0).
+-- Anything else is ignored by Mautic without a word, so a misspelled
+-- `serach` would list every entity: refused here instead. Mautic reads
+-- `published`, not the `publishedOnly` its documentation names (checked on
+-- 5.1 and 7.0): `publishedOnly` is sent as `published`.
+local flag = options.is_either("boolean", options.is_one_of(0, 1, "0", "1"))
+_M.LIST_QUERY = {
+  search = "string", start = options.is_int(0), limit = options.is_int(0), orderBy = "string",
+  orderByDir = options.is_one_of("ASC", "DESC", "asc", "desc"), published = flag, publishedOnly = flag,
+  minimal = flag, where = "table", order = "table", select = options.is_either("table", "string"),
+}
+
+--- Check a list query (keys, values, where and order) and bring it into
+-- the form Mautic reads.
+-- @tparam string fname the function, for messages
+-- @tparam number pos the query's argument position
+-- @param q the query (nil: none)
+-- @tparam[opt] table extra more keys the caller reads itself (each's page_size)
+-- @return the query to send (nil for none)
+-- @treturn[2] nil
+-- @treturn[2] string the usage message, "bad argument #pos to 'fname' (...)"
+function _M.list_query(fname, pos, q, extra)
+  local schema = extra and options.merge(_M.LIST_QUERY, extra) or _M.LIST_QUERY
+  local ok, msg = options.problem(fname, pos, q, schema, "query parameter")
+  if not ok then return nil, msg end
+  if q == nil then return nil end
+  if q.publishedOnly ~= nil then
+    if q.published ~= nil then
+      return nil, ("bad argument #%d to '%s' (give published or publishedOnly, not both)"):format(pos, fname)
+    end
+    local copy = {}
+    for k, v in pairs(q) do copy[k] = v end
+    copy.published, copy.publishedOnly = copy.publishedOnly, nil
+    q = copy
+  end
+  -- `where` and `order` are checked before anything is sent: Mautic answers
+  -- a malformed clause with a bare 500
+  local W = require "mautic.where"
+  local bad
+  if q.where ~= nil then
+    local wok, wmsg = W.check(q.where)
+    if not wok then bad = "where: " .. wmsg end
+  end
+  if not bad and q.order ~= nil then
+    local ook, omsg = W.check_order(q.order)
+    if not ook then bad = "order: " .. omsg end
+  end
+  if bad then return nil, ("bad argument #%d to '%s' (%s)"):format(pos, fname, bad) end
+  return q
 end
 
 return _M

@@ -40,6 +40,8 @@ function _M.new(host)
       error("bad argument #1 to 'new' (host." .. name .. ": function expected)", 2)
     end
   end
+  require("mautic.options").check("new", 1, host, { watch = "function", unwatch = "function", after = "function",
+                                                    cancel = "function" }, 2, "host function")
   local multi = core.multi()
   local driver = {}
   local waiting = {}     -- transfer id -> the task (coroutine) waiting for it

@@ -10,6 +10,7 @@
 local core = require "mautic.core"
 
 local compat = require "mautic.compat"
+local options = require "mautic.options"
 
 local type, error, tostring, select, pcall, ipairs, setmetatable =
       type, error, tostring, select, pcall, ipairs, setmetatable
@@ -158,7 +159,7 @@ function _M.run(tasks, opts)
       error("bad argument #1 to 'parallel' (task " .. i .. " is a " .. type(tasks[i]) .. ", not a function)", 2)
     end
   end
-  opts = opts or {}
+  opts = options.check("parallel", 2, opts, { concurrency = "any", timeout = options.is_positive_seconds }, 2)
   local concurrency = opts.concurrency or 8
   if type(concurrency) ~= "number" or concurrency < 1 then
     error("bad argument #2 to 'parallel' (concurrency must be at least 1)", 2)

@@ -159,6 +159,8 @@ end
 
 --- A client.
 -- @tparam table opts host ("127.0.0.1"), port (6379), password, db (0), timeout (seconds, 2)
+_M.OPTIONS = { host = "string", port = "number", password = "string", db = "number", timeout = "number" }
+
 function _M.new(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("bad argument #1 to 'redis' (table expected)", 2) end

@@ -1,4 +1,4 @@
--- Listing: search, where[], publishedOnly, orderBy/orderByDir, start/limit,
+-- Listing: search, where[], published (not publishedOnly, which Mautic ignores), orderBy/orderByDir, start/limit,
 -- as Mautic's CommonApiController::getEntitiesAction does it.
 local json = require "fake_mautic.json"
 local util = require "fake_mautic.util"
@@ -153,7 +153,7 @@ function _M.run(F, impl, rows, args, opts)
   for _, w in ipairs(wheres) do
     if type(w) ~= "table" then return nil, responses.uncaught(500) end
   end
-  local published = util.truthy(args.publishedOnly)
+  local published = util.truthy(args.published)   -- what Mautic reads; publishedOnly is ignored
   for _, row in ipairs(rows) do
     local ok = true
     if published and F.path ~= "contacts" and F.path ~= "companies" then

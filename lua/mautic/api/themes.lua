@@ -50,6 +50,7 @@ return {
       doc = "Installed themes, keyed by theme key: { aurora = { name =, key =, config = {...} }, ... }.",
       example = 'for key, theme in pairs(api.themes.list()) do print(key, theme.name) end' },
     { "get", "GET", "/themes/{theme}", types = { theme = "name" }, binary_ok = true, data_shape = shape_get,
+      options = { output = "string" },
       doc = "A theme as a zip: returned as a string, or, with { output = path }, written to that file " ..
         "by the C core (then the call returns true).",
       example = 'local zip = api.themes.get("blank")\napi.themes.get("blank", { output = "/tmp/blank.zip" })' },

@@ -12,6 +12,7 @@
 -- The request goes to the site root (not /api), form-encoded and WITHOUT
 -- credentials: Mautic refuses to track a request that is authenticated.
 local check = require "mautic.check"
+local options = require "mautic.options"
 local errors = require "mautic.errors"
 
 local type, pairs, tostring, format = type, pairs, tostring, string.format
@@ -97,15 +98,17 @@ local function tracked(body, meta)
   return r
 end
 
+local COOKIE_OPTIONS = { path = "string", domain = "string", max_age = options.is_int(0), secure = "boolean",
+                         same_site = options.is_one_of("Lax", "Strict", "None") }
+
 -- set_cookies(result [, opts]): Set-Cookie header values for the browser.
 local function set_cookies(client, family, fname, result, opts)
   if type(result) ~= "table" or type(result.cookies) ~= "table" then
     return nil, check.usage(format("bad argument #1 to '%s' (the result of pageview or event expected)", fname))
   end
-  opts = opts or {}
-  if type(opts) ~= "table" then
-    return nil, check.usage(format("bad argument #2 to '%s' (options table expected)", fname))
-  end
+  local perr
+  opts, perr = options.problem(fname, 2, opts, COOKIE_OPTIONS)
+  if not opts then return nil, check.usage(perr) end
   local attrs = { "Path=" .. (opts.path or "/") }
   if opts.domain then attrs[#attrs + 1] = "Domain=" .. opts.domain end
   if opts.max_age then attrs[#attrs + 1] = format("Max-Age=%d", opts.max_age) end
@@ -128,11 +131,14 @@ local function set_cookies(client, family, fname, result, opts)
   return out
 end
 
+-- what pageview and event take besides the common call options
+local TRACKING_OPTIONS = { ip = "any", user_agent = "any", cookies = "table" }
+
 return {
   name = "tracking", crud = false,
   verbs = {
     { "pageview", "POST", "/mtc/event", data = "body", base = "root", noauth = true, form = true,
-      data_shape = shape(true), result = tracked,
+      data_shape = shape(true), result = tracked, options = TRACKING_OPTIONS,
       doc = "Record a page hit as mtc.js does: page_url (required), page_title, page_referrer, page_language, " ..
         "utm_source/medium/campaign/content/term, and contact fields (email, firstname, ...). opts (or data): " ..
         "ip -> X-Forwarded-For, user_agent -> User-Agent, cookies = { mtc_id =, mautic_device_id = } from the " ..
@@ -140,7 +146,7 @@ return {
       example = 'local r = api.tracking.pageview({ page_url = "https://shop.example/pricing", email = "ann@example.com" },\n' ..
         '  { ip = "203.0.113.7", user_agent = "Mozilla/5.0" })' },
     { "event", "POST", "/mtc/event", data = "body", base = "root", noauth = true, form = true,
-      data_shape = shape(false), result = tracked,
+      data_shape = shape(false), result = tracked, options = TRACKING_OPTIONS,
       doc = "Post any tracking payload to /mtc/event (page_url optional): e.g. identify a visitor by email " ..
         "with contact fields. Same options and result as pageview.",
       example = 'api.tracking.event({ email = "ann@example.com", firstname = "Ann" }, { ip = "203.0.113.7" })' },

@@ -4,6 +4,9 @@
 local core = require "mautic.core"
 local redact = require "mautic.redact"
 local check = require "mautic.check"
+local options = require "mautic.options"
+
+local OPTIONS = { username = "string", password = "string" }
 
 local type, error, setmetatable = type, error, setmetatable
 
@@ -18,6 +21,7 @@ function _M.new(opts)
   if type(opts) ~= "table" then
     error("bad argument #1 to 'basic' (table expected, got " .. type(opts) .. ")", 2)
   end
+  options.check("basic", 1, opts, OPTIONS, 2)
   if type(opts.username) ~= "string" or opts.username == "" then
     error("bad argument #1 to 'basic' (username: non-empty string expected)", 2)
   end

@@ -11,6 +11,7 @@
 --    table are sorted as byte strings and joined with "&", and a nested
 --    table is normalised on its own first, its joined string then sorting
 --    as one item among its parent's pairs.
+local options = require "mautic.options"
 local core = require "mautic.core"
 local query = require "mautic.query"
 local redact = require "mautic.redact"
@@ -91,10 +92,15 @@ end
 -- @treturn string the Authorization header value ("OAuth ...")
 -- @treturn string the signature (base64)
 -- @treturn string the signature base string
+local SIGN_OPTIONS = { method = "any", url = "any", consumer_key = "any", consumer_secret = "any", token = "any",
+                       token_secret = "any", nonce = "any", callback = "any", verifier = "any", version = "any",
+                       params = "any", timestamp = "any" }
+
 function _M.sign(o)
   if type(o) ~= "table" then
     error("bad argument #1 to 'oauth1_sign' (table expected, got " .. type(o) .. ")", 2)
   end
+  options.check("oauth1_sign", 1, o, SIGN_OPTIONS, 2)
   check_string(o, "method", true)
   check_string(o, "url", true)
   check_string(o, "consumer_key", true)
@@ -151,10 +157,14 @@ OAuth1.__tostring = function() return "mautic.auth.oauth1(<redacted>)" end
 
 --- Make an OAuth1a auth handler.
 -- @tparam table opts consumer_key, consumer_secret, token, token_secret
+local NEW_OPTIONS = { consumer_key = "any", consumer_secret = "any", token = "any", token_secret = "any",
+                      callback = "any" }
+
 function _M.new(opts)
   if type(opts) ~= "table" then
     error("bad argument #1 to 'oauth1' (table expected, got " .. type(opts) .. ")", 2)
   end
+  options.check("oauth1", 1, opts, NEW_OPTIONS, 2)
   for _, name in ipairs{ "consumer_key", "consumer_secret" } do
     if type(opts[name]) ~= "string" or opts[name] == "" then
       error("bad argument #1 to 'oauth1' (" .. name .. ": non-empty string expected)", 2)
@@ -233,7 +243,12 @@ end
 
 --- Step one: a request token. opts: url, consumer_key, consumer_secret, callback.
 -- @treturn[1] table { oauth_token, oauth_token_secret, oauth_callback_confirmed }
+local FLOW_OPTIONS = { url = "string", consumer_key = "string", consumer_secret = "string", token = "string",
+                       token_secret = "string", verifier = "string", callback = "string", transport = "function",
+                       timeout = options.is_seconds, tls = "table" }
+
 function _M.request_token(opts)
+  options.check("request_token", 1, opts, FLOW_OPTIONS, 2)
   return flow_request(opts, "/oauth/v1/request_token", {
     consumer_key = opts.consumer_key, consumer_secret = opts.consumer_secret,
     callback = opts.callback or "oob",
@@ -242,6 +257,7 @@ end
 
 --- Step two: where to send the user. opts: url, token (the request token), callback.
 function _M.authorize_url(opts)
+  options.check("authorize_url", 1, opts, FLOW_OPTIONS, 2)
   local u = (gsub(opts.url, "/+$", "")) .. "/oauth/v1/authorize?oauth_token=" .. enc(opts.token)
   if opts.callback then u = u .. "&oauth_callback=" .. enc(opts.callback) end
   return u
@@ -251,6 +267,7 @@ end
 -- token, token_secret (of the request token), verifier.
 -- @treturn[1] table { oauth_token, oauth_token_secret }
 function _M.access_token(opts)
+  options.check("access_token", 1, opts, FLOW_OPTIONS, 2)
   return flow_request(opts, "/oauth/v1/access_token", {
     consumer_key = opts.consumer_key, consumer_secret = opts.consumer_secret,
     token = opts.token, token_secret = opts.token_secret, verifier = opts.verifier,

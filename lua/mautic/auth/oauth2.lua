@@ -17,6 +17,7 @@ local errors = require "mautic.errors"
 local redact = require "mautic.redact"
 local stores = require "mautic.auth.store"
 local outcome = require "mautic.outcome"
+local options = require "mautic.options"
 
 local type, ipairs, pairs, error, tostring, tonumber, setmetatable, pcall =
       type, ipairs, pairs, error, tostring, tonumber, setmetatable, pcall
@@ -209,11 +210,21 @@ local random_state = function() return require("mautic.random").hex(16) end
 -- @tparam table o url, client_id, redirect_uri, state (generated when absent), scope
 -- @treturn string the URL
 -- @treturn string the state to compare with the one the callback brings back
+local AUTHORIZE_URL_OPTIONS = { url = "string", client_id = "string", redirect_uri = "string", state = "string",
+                                scope = "string" }
+local EXCHANGE_OPTIONS = { url = "string", client_id = "string", client_secret = "string", redirect_uri = "string",
+                           code = "string", transport = "function", timeout = options.is_seconds,
+                           connect_timeout = options.is_seconds, tls = "table", now = "function", sleep = "function" }
+local CALLBACK_OPTIONS = { url = "string", client_id = "string", client_secret = "string", port = options.is_int(0),
+                           timeout = options.is_seconds, show = "function", state = "string", scope = "string",
+                           transport = "function" }
+
 function _M.authorize_url(o)
   if type(o) ~= "table" or type(o.url) ~= "string" or type(o.client_id) ~= "string"
      or type(o.redirect_uri) ~= "string" then
     error("bad argument #1 to 'authorize_url' (url, client_id and redirect_uri strings expected)", 2)
   end
+  options.check("authorize_url", 1, o, AUTHORIZE_URL_OPTIONS, 2)
   local state = o.state or random_state()
   local q = query.encode{
     client_id = o.client_id, grant_type = "authorization_code", redirect_uri = o.redirect_uri,
@@ -231,6 +242,7 @@ function _M.exchange_code(o)
   if type(o) ~= "table" or type(o.code) ~= "string" or type(o.url) ~= "string" then
     error("bad argument #1 to 'exchange_code' (url and code strings expected)", 2)
   end
+  options.check("exchange_code", 1, o, EXCHANGE_OPTIONS, 2)
   redact.remember(o.client_secret)
   redact.remember(o.code)
   return with_transport(o, function(transport)
@@ -257,6 +269,7 @@ function _M.local_callback(o)
   if type(o) ~= "table" or type(o.url) ~= "string" or type(o.client_id) ~= "string" then
     error("bad argument #1 to 'local_callback' (url and client_id strings expected)", 2)
   end
+  options.check("local_callback", 1, o, CALLBACK_OPTIONS, 2)
   local listener, lerr = core.listen(o.port or 0)
   if not listener then return nil, errors.new{ kind = "network", message = lerr } end
   local redirect_uri = format("http://127.0.0.1:%d/callback", listener:port())
@@ -314,6 +327,12 @@ end
 -- used (it reads as no tokens), whatever store holds it: two clients of two
 -- Mautics sharing a store, a Redis or a file never send each other's tokens.
 
+-- what mautic.auth.oauth2{...} takes (values are checked in check_options)
+local OPTIONS = {
+  client_id = "any", client_secret = "any", grant = "any", access_token = "any", refresh_token = "any",
+  expires_at = "any", on_token = "any", store = "any", margin = "any", token_in_query = "boolean",
+}
+
 local OAuth2 = { kind = "oauth2" }
 OAuth2.__index = OAuth2
 OAuth2.__tostring = function() return "mautic.auth.oauth2(<redacted>)" end
@@ -366,6 +385,7 @@ function _M.new(opts)
   if type(opts) ~= "table" then
     error("bad argument #1 to 'oauth2' (table expected, got " .. type(opts) .. ")", 2)
   end
+  options.check("oauth2", 1, opts, OPTIONS, 2)
   check_options(opts)
   local grant = opts.grant or ((opts.access_token or opts.refresh_token) and "refresh_token" or "client_credentials")
   if grant == "client_credentials" and (not opts.client_id or not opts.client_secret) then

@@ -16,6 +16,7 @@
 local store = require "mautic.auth.store"
 local lock = require "mautic.expiring_lock"
 local redis = require "mautic.redis"
+local options = require "mautic.options"
 
 local type, error, tostring, setmetatable = type, error, tostring, setmetatable
 local floor = math.floor
@@ -56,6 +57,7 @@ end
 --   (one key for every client instead of one per issuer and client), lock_ttl (seconds, 60)
 function _M.new(o)
   if type(o) ~= "table" then error("bad argument #1 to 'redis' (table expected)", 3) end
+  options.check("redis", 1, o, options.merge(redis.OPTIONS, { key = "any", lock_ttl = options.is_positive_seconds }), 3)
   return setmetatable({ redis = redis.new(o), key = store.own_key(o, "redis", 3), lock_ttl = o.lock_ttl }, Store)
 end
 

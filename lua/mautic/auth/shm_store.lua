@@ -11,6 +11,7 @@
 -- atomic across workers); waiters sleep with ngx.sleep.
 local store = require "mautic.auth.store"
 local lock = require "mautic.expiring_lock"
+local options = require "mautic.options"
 
 local type, error, setmetatable, tostring = type, error, setmetatable, tostring
 
@@ -46,8 +47,7 @@ function _M.new(name, o)
   if not dict then
     error("bad argument #1 to 'shm' (no lua_shared_dict " .. name .. ": declare it in nginx.conf)", 3)
   end
-  if o ~= nil and type(o) ~= "table" then error("bad argument #2 to 'shm' (options table expected)", 3) end
-  o = o or {}
+  o = options.check("shm", 2, o, { key = "any", lock_ttl = options.is_positive_seconds }, 3)
   return setmetatable({ dict = dict, name = name, key = store.own_key(o, "shm", 3), lock_ttl = o.lock_ttl }, Shm)
 end
 

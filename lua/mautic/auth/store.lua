@@ -22,6 +22,7 @@
 local core = require "mautic.core"
 local json = require "mautic.json"
 local compat = require "mautic.compat"
+local options = require "mautic.options"
 
 local type, error, setmetatable, tostring, next = type, error, setmetatable, tostring, next
 -- fn may wait (yield) inside: a pcall that lets it, and the coroutine it runs for
@@ -178,7 +179,7 @@ function Memory:lock(fn, sleep) return _M.exclusive(self, fn, sleep) end
 --- Tokens kept in this process only.
 -- @tparam[opt] table o key (one entry for every client, instead of one per issuer and client)
 function _M.memory(o)
-  if o ~= nil and type(o) ~= "table" then error("bad argument #1 to 'memory' (options table expected)", 2) end
+  options.check("memory", 1, o, { key = "any" }, 2)
   local self = setmetatable({ key = own_key(o, "memory", 2) }, Memory)
   memory_entries[self] = {}
   return self
@@ -250,7 +251,7 @@ function _M.file(path, o)
   if type(path) ~= "string" or path == "" then
     error("bad argument #1 to 'file' (path string expected)", 2)
   end
-  if o ~= nil and type(o) ~= "table" then error("bad argument #2 to 'file' (options table expected)", 2) end
+  options.check("file", 2, o, { key = "any" }, 2)
   return setmetatable({ path = path, key = own_key(o, "file", 2) }, File)
 end
 
