@@ -21,8 +21,8 @@ local auth = require "mautic.auth"
 local redact = require "mautic.redact"
 local options = require "mautic.options"
 
-local type, error, pairs, ipairs, pcall, rawset, tostring, tonumber, setmetatable =
-      type, error, pairs, ipairs, pcall, rawset, tostring, tonumber, setmetatable
+local type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable =
+      type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable
 local getenv = os.getenv
 local gsub, find = string.gsub, string.find
 
