@@ -67,7 +67,7 @@ describe("bin/mautic", function()
     assert.matches("http 404 Item was not found", out, 1, true)
     out, code = mautic("contacts get abc")
     assert.equal(2, code)
-    assert.matches("positive integer id expected", out, 1, true)
+    assert.matches("must be a positive number", out, 1, true)
     assert.equal(2, select(2, mautic("nosuchfamily list")))
     assert.equal(2, select(2, mautic("contacts nosuchverb")))
     assert.equal(2, select(2, mautic("contacts get 5 --nosuchoption")))
@@ -85,6 +85,113 @@ describe("bin/mautic", function()
   it("lists the routes of a family", function()
     local out = mautic("routes segments")
     assert.matches("segments%s+add_contact%s+POST%s+/segments/{id}/contact/{contactId}/add", out)
+  end)
+
+  describe("a usage mistake", function()
+    -- the two lines of a usage error: what is wrong, and where the help is
+    local function usage_lines(args, env)
+      local out, stderr, code = mautic3(args, env)
+      local lines = {}
+      for l in stderr:gmatch("[^\n]+") do lines[#lines + 1] = l end
+      return lines, code, out
+    end
+
+    it("says in one line what is wrong and points at the help, without printing it", function()
+      local lines, code, out = usage_lines("contacts import x.csv --concurency 3")
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.same({ "mautic: unknown option --concurency (did you mean --concurrency?)",
+                    "Try 'mautic contacts import --help'." }, lines)
+    end)
+
+    it("suggests the nearest family, verb or option when there is a close one", function()
+      assert.same({ "mautic: unknown family 'contatcs' (did you mean contacts?)", "Try 'mautic --help'." },
+        (usage_lines("contatcs list")))
+      assert.same({ "mautic: unknown verb 'lsit' for contacts (did you mean list?)", "Try 'mautic contacts --help'." },
+        (usage_lines("contacts lsit")))
+      assert.same({ "mautic: unknown verb 'add-points' for contacts (did you mean add_points?)",
+                    "Try 'mautic contacts --help'." }, (usage_lines("contacts add-points 5 10")))
+      assert.same({ "mautic: unknown option --craete (did you mean --create?)", "Try 'mautic contacts edit --help'." },
+        (usage_lines("contacts edit 5 firstname=Bo --craete")))
+      assert.same({ "mautic: unknown option --batch_limit (did you mean --batch-limit?)",
+                    "Try 'mautic contacts import --help'." }, (usage_lines("contacts import x.csv --batch_limit 5")))
+    end)
+
+    it("suggests nothing when no name is close", function()
+      assert.same({ "mautic: unknown family 'zzzzzz'", "Try 'mautic --help'." }, (usage_lines("zzzzzz list")))
+      assert.same({ "mautic: unknown option --zzzzzz", "Try 'mautic contacts get --help'." },
+        (usage_lines("contacts get 5 --zzzzzz")))
+    end)
+
+    it("is two lines whatever the mistake", function()
+      local mistakes = { "", "contacts", "routes nosuch", "help nosuch", "help contacts nosuch", "contacts import",
+                         "contacts import a.csv b.csv", "contacts import x.csv --concurrency zero",
+                         "contacts import x.csv --resume --no-checkpoint", "contacts import x.csv name=x",
+                         "contacts export extra", "contacts export --where nojson", "contacts export --limit",
+                         "contacts create --json nojson", "contacts get", "contacts get abc", "contacts get 5 6",
+                         "contacts import /nonexistent/nope.csv" }
+      for _, args in ipairs(mistakes) do
+        local lines, code = usage_lines(args)
+        assert.equal(2, code, args)
+        assert.equal(2, #lines, args .. ":\n" .. table.concat(lines, "\n"))
+        assert.matches("^mautic: ", lines[1], nil, args)
+        assert.matches("^Try 'mautic[%w_ ]*%-%-help'%.$", lines[2], nil, args)
+      end
+    end)
+
+    it("says why a CSV file cannot be read", function()
+      local lines = usage_lines("contacts import /nonexistent/nope.csv")
+      assert.equal("mautic: cannot read /nonexistent/nope.csv: No such file or directory", lines[1])
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir " .. dir))
+      lines = usage_lines("contacts import " .. dir)
+      assert.equal(("mautic: cannot read %s: Is a directory"):format(dir), lines[1])
+      os.execute("rmdir " .. dir)
+    end)
+
+    it("says a file is not readable when permissions forbid it (as a user other than root)", function()
+      if sys.shell("id -u"):match("^0") then return end   -- root reads every file
+      local path = tmp_csv("email\nx@cli.test\n")
+      os.execute("chmod 000 " .. path)
+      local lines = usage_lines("contacts import " .. path)
+      assert.equal(("mautic: cannot read %s: Permission denied"):format(path), lines[1])
+      os.remove(path)
+    end)
+
+    it("names the argument that is not an id, in the words of the command line", function()
+      local lines, code = usage_lines("contacts get abc")
+      assert.equal(2, code)
+      assert.same({ "mautic: contacts get: argument 1 (<id>) must be a positive number, not 'abc'",
+                    "Try 'mautic contacts get --help'." }, lines)
+      assert.equal("mautic: contacts get_point_group: argument 2 (<groupId>) must be a positive number, not '0'",
+        usage_lines("contacts get_point_group 5 0")[1])
+      assert.equal("mautic: contacts add_points: argument 2 (<delta>) must be a number, not 'ten'",
+        usage_lines("contacts add_points 5 ten")[1])
+      assert.equal("mautic: contacts get needs <id> (argument 1)", usage_lines("contacts get")[1])
+      assert.equal("mautic: contacts get takes 1 argument (<id>), not 2: name=value pairs make the query",
+        usage_lines("contacts get 5 6")[1])
+      assert.equal(0, #fake.log())                     -- nothing was sent
+    end)
+
+    it("says which variable is missing or wrong, and what Mautic said of the credentials", function()
+      local lines, code = usage_lines("contacts get 1", "MAUTIC_URL=")
+      assert.equal(2, code)
+      assert.matches("^mautic: MAUTIC_URL is not set", lines[1])
+      assert.equal("Try 'mautic --help'.", lines[2])
+      lines = usage_lines("contacts get 1", "MAUTIC_URL=example.com/api")
+      assert.equal("mautic: MAUTIC_URL must be an http:// or https:// URL, not 'example.com/api'", lines[1])
+      lines = usage_lines("contacts get 1", "MAUTIC_USERNAME= MAUTIC_PASSWORD=")
+      assert.matches("^mautic: no credentials: set MAUTIC_USERNAME and MAUTIC_PASSWORD", lines[1])
+      local out, stderr, fcode = mautic3("contacts get 1", "MAUTIC_PASSWORD=wrong")
+      assert.equal(1, fcode)
+      assert.equal("", out)
+      local said = {}
+      for l in stderr:gmatch("[^\n]+") do said[#said + 1] = l end
+      assert.equal(2, #said, stderr)
+      assert.matches("401", said[1], 1, true)
+      assert.equal("mautic: Mautic refused the credentials: check MAUTIC_USERNAME and MAUTIC_PASSWORD", said[2])
+    end)
   end)
 
   describe("JSON output", function()
@@ -214,10 +321,22 @@ describe("bin/mautic", function()
       assert.equal(10, partial.created)
       assert.equal(20, partial.pending)
       assert.is_true(exists(path .. ".checkpoint"))
+      -- the summary's errors name the chunk failure that stopped the job
+      assert.equal(1, #partial.errors)
+      assert.same({ 11, 20 }, partial.errors[1].rows)
+      assert.equal(500, partial.errors[1].status)
+      assert.is_true(partial.errors[1].maybe_applied)
+      assert.is_string(partial.errors[1].message)
+      assert.matches("10 of 30 rows done", stderr, 1, true)
 
       local _, stderr2, code2 = mautic3("contacts import " .. path .. " --batch-limit 10")
       assert.equal(2, code2)
-      assert.matches("add --resume", stderr2, 1, true)
+      -- why --resume: what the checkpoint records
+      assert.same({ ("mautic: %s.checkpoint records an import that stopped with 10 of 30 rows done "
+                     .. "(10 created, 0 merged, 0 refused): add --resume to send only the 20 others, or remove "
+                     .. "the checkpoint to start over"):format(path),
+                    "Try 'mautic contacts import --help'." },
+        (function() local t = {} for l in stderr2:gmatch("[^\n]+") do t[#t + 1] = l end return t end)())
 
       local out3, _, code3 = mautic3("contacts import " .. path .. " --batch-limit 10 --resume")
       assert.equal(0, code3)
@@ -316,5 +435,22 @@ describe("bin/mautic", function()
       assert.matches('rt2@cli.test,"Bo ""B""",,', first, 1, true)
       os.remove(path)
     end)
+  end)
+end)
+
+describe("bin/fake-mautic", function()
+  it("prints its help on stdout and exits 0 with --help or -h", function()
+    for _, flag in ipairs{ "--help", "-h", "help" } do
+      local out = sys.shell("bin/fake-mautic " .. flag .. " 2>/dev/null; echo \"exit=$?\"")
+      assert.matches("fake-mautic start", out, 1, true, flag)
+      assert.matches("exit=0\n$", out, nil, flag)
+    end
+  end)
+
+  it("says what is wrong in one line, with the hint to --help, for an unknown command or option", function()
+    local out = sys.shell("bin/fake-mautic strat 2>&1; echo \"exit=$?\"")
+    assert.equal("fake-mautic: unknown command 'strat' (start, stop or status)\nTry 'fake-mautic --help'.\nexit=2\n", out)
+    out = sys.shell("bin/fake-mautic start --prot 5 2>&1; echo \"exit=$?\"")
+    assert.equal("fake-mautic: unknown option --prot\nTry 'fake-mautic --help'.\nexit=2\n", out)
   end)
 end)

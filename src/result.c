@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mcore.h"
@@ -167,8 +168,11 @@ static const char *push_failure(lua_State *L, mc_xfer *x, CURLcode code, int sen
         return "memory";
     }
     if (x->too_large) {
-        lua_pushfstring(L, "the answer is larger than max_bytes (%f bytes): not read further",
-                        (lua_Number)x->max_bytes);
+        /* named by the client option users set, in whole bytes (the %f of
+           lua_pushfstring prints 1048576.0 under Lua 5.3+) */
+        char limit[32];
+        snprintf(limit, sizeof limit, "%lu", (unsigned long)x->max_bytes);
+        lua_pushfstring(L, "the answer is larger than max_response_bytes (%s bytes): not read further", limit);
         return "too_large";
     }
     if (x->out_err) {

@@ -7,6 +7,11 @@
 local mautic = require "mautic"
 
 local api = mautic.assert(mautic.from_env{ timeout = 10, retries = 1 })
+-- An endpoint family is loaded the first time it is used. HAProxy may chroot
+-- once the configuration is read (Debian's haproxy.cfg: chroot
+-- /var/lib/haproxy), and then no module file is in reach: load now the
+-- families the service calls.
+local _ = api.contacts
 
 local function reply(applet, status, body)
   applet:set_status(status)

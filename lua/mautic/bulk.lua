@@ -430,7 +430,7 @@ local function run_chunk(job, chunk)
   if not results then
     -- the chunk failed as a whole: its rows are not settled (a later run sends them again)
     job.stopped = true
-    job.failures[#job.failures + 1] = { first = chunk.first, err = err }
+    job.failures[#job.failures + 1] = { first = chunk.first, last = chunk.last, err = err }
     if job.on_row then
       for j = 1, #chunk.rows do
         job.on_row({ row = chunk.index[j], line = chunk.lines[j], ok = false, status = err.status,
@@ -471,10 +471,18 @@ local function run_chunk(job, chunk)
     local ok, werr = write_checkpoint(job)
     if not ok then
       job.stopped = true
-      job.failures[#job.failures + 1] = { first = chunk.first, err = werr }
+      job.failures[#job.failures + 1] = { first = chunk.first, last = chunk.last, err = werr }
     end
   end
   progress(job)
+end
+
+-- A failure that stopped the job, as an entry of the summary's errors: the
+-- rows it left pending ({ first, last }) and what went wrong.
+local function job_error(f)
+  local e = type(f.err) == "table" and f.err or { message = tostring(f.err) }
+  return { rows = json.array{ f.first, f.last or f.first }, kind = e.kind, status = e.status,
+           message = e.message, maybe_applied = e.maybe_applied }
 end
 
 local function summary(job)
@@ -496,7 +504,9 @@ end
 -- @treturn[1] table summary { total, created, merged, failed, skipped, pending, errors = first
 --   max_errors failures, complete, checkpoint, elapsed, rate, before }
 -- @treturn[2] nil
--- @treturn[2] table err, the first failure, with err.summary
+-- @treturn[2] table err, the first failure, with err.summary (whose errors
+--   start with the failures that stopped the job: { rows = { first, last },
+--   kind, status, message, maybe_applied })
 function _M.import_handler(client, family, fname, source, opts)
   local o, oerr = check_import_opts(client, fname, opts)
   if not o then return nil, oerr end
@@ -596,6 +606,9 @@ function _M.import_handler(client, family, fname, source, opts)
   local s = summary(job)
   if #job.failures > 0 then
     sort(job.failures, function(a, b) return a.first < b.first end)
+    -- what stopped the job leads its errors: without it, the summary of a
+    -- stopped job would list only the rows Mautic refused
+    for i, f in ipairs(job.failures) do table.insert(s.errors, i, job_error(f)) end
     local err = job.failures[1].err
     err.summary = s
     return nil, err

@@ -78,7 +78,8 @@ local function multipart(parts, now)
 end
 
 local function too_large(max_bytes)
-  return nil, format("the answer is larger than max_bytes (%d bytes): not read further", max_bytes),
+  -- named by the client option users set; %.0f: whole bytes even for a float limit
+  return nil, format("the answer is larger than max_response_bytes (%.0f bytes): not read further", max_bytes),
          "too_large", true
 end
 
