@@ -34,8 +34,9 @@ local summary, err = api.contacts.import(csv_path, {
   end,
   on_row = function(r, row)
     if not r.ok then
-      print(("line %d: %s refused (%s) %s"):format(r.line, tostring(row.email), tostring(r.status),
-        tostring(r.error and r.error.message)))
+      -- status: Mautic's answer; none when the row was refused before it was sent
+      print(("line %d: %s refused (%s): %s"):format(r.line, tostring(row.email),
+        r.status and tostring(r.status) or "not sent", tostring(r.error and r.error.message)))
     end
   end,
 })

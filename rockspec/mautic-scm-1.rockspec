@@ -95,6 +95,7 @@ build = {
     ["mautic.list"] = "lua/mautic/list.lua",
     ["mautic.outcome"] = "lua/mautic/outcome.lua",
     ["mautic.options"] = "lua/mautic/options.lua",
+    ["mautic.fields"] = "lua/mautic/fields.lua",
     ["mautic.parallel"] = "lua/mautic/parallel.lua",
     ["mautic.query"] = "lua/mautic/query.lua",
     ["mautic.random"] = "lua/mautic/random.lua",

@@ -162,7 +162,10 @@ end
 -- The results of a chunk that failed as a whole: one per row, flagged.
 local function fail_rows(results, first, last, err)
   for j = first, last do
-    results[j] = { ok = false, status = err.status, error = err, maybe_applied = err.maybe_applied }
+    -- a row refused before sending keeps its own result
+    if results[j] == nil then
+      results[j] = { ok = false, status = err.status, error = err, maybe_applied = err.maybe_applied }
+    end
   end
 end
 
@@ -231,6 +234,10 @@ local BATCH_OPTIONS = options.merge(CALL_OPTIONS, {
   batch_limit = options.is_int(1),
 })
 local EDIT_BATCH_OPTIONS = options.merge(BATCH_OPTIONS, { create = "boolean" })
+-- contacts and companies: also strict_fields
+local STRICT = options.FIELDS
+local FIELD_BATCH_OPTIONS = options.merge(BATCH_OPTIONS, STRICT)
+local EDIT_FIELD_OPTIONS = options.merge(EDIT_BATCH_OPTIONS, STRICT)
 
 local function batch_options(fname, opts, schema)
   local o, msg = options.problem(fname, 2, opts, schema or BATCH_OPTIONS)
@@ -247,21 +254,83 @@ local function all_unique(client, rows)
   return true
 end
 
+-- The rows of a contact or company batch, checked against the fields
+-- before the first chunk goes (mautic.fields): an unknown key anywhere is a
+-- usage mistake (nothing is sent); a row with bad values is refused, not
+-- sent, with a usage error of its own. Returns { rows = to send (converted
+-- where needed), refused = { [i] = result } }, or nil and the error.
+function _M.check_fields(client, family, fname, rows, mode)
+  local f = require "mautic.fields"
+  local out = { rows = rows, refused = {} }
+  if not family.def.fields or mode == false then return out end
+  local set, err = f.get(client, family.def.fields)
+  if not set then return nil, err end
+  local prepared = rows
+  for i, row in ipairs(rows) do
+    local sent, unknown, problems = f.check_row(set, row)
+    if unknown then
+      if mode ~= "warn" then return nil, check.usage(("bad argument #1 to '%s' (row %d: %s)"):format(fname, i, unknown)) end
+      f.warn(client, { object = set.object, message = unknown, row = i })
+      sent, problems = row, nil
+    end
+    if problems and mode == "warn" then
+      for k, why in pairs(problems) do
+        f.warn(client, { object = set.object, field = k, value = row[k], message = k .. ": " .. why, row = i })
+      end
+      sent = row
+    elseif problems then
+      local message, details = f.describe_problems(problems)
+      out.refused[i] = { ok = false, maybe_applied = false, error = errors.new{
+        kind = "usage", message = ("row %d: %s"):format(i, message), details = details, maybe_applied = false } }
+    end
+    if sent ~= row then
+      -- a converted value (a multiselect array): the caller's rows stay as they were
+      if prepared == rows then
+        prepared = {}
+        for j = 1, #rows do prepared[j] = rows[j] end
+      end
+      prepared[i] = sent
+    end
+  end
+  out.rows = prepared
+  return out
+end
+
 -- create_batch and edit_batch: rows in, one result per row out.
 local function rows_handler(route_name, need_id)
   return function(client, family, fname, rows, opts)
     local ok, msg = check.rows(rows, need_id)
     if not ok then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
     local route = family.routes[route_name]
-    local o, err = batch_options(fname, opts, route.put_with_create and EDIT_BATCH_OPTIONS)
+    local o, err = batch_options(fname, opts, family.def.fields and (route.put_with_create and EDIT_FIELD_OPTIONS
+      or FIELD_BATCH_OPTIONS) or (route.put_with_create and EDIT_BATCH_OPTIONS))
     if not o then return nil, err end
+    local checked, cerr = _M.check_fields(client, family, fname, rows, require("mautic.fields").mode(client, o))
+    if not checked then return nil, cerr end
     local lean = o.results == "ids"
     local method = (route.put_with_create and o.create) and "PUT" or route.method
     local merges = route_name == "create_batch" and family.def.merge_creates
-    return in_chunks(client, o, rows, function(chunk, offset, results)
-      local spec = chunk_spec(client, o, { method = method, path = route.path, body = chunk,
-                                           merges = merges and all_unique(client, chunk) }, #chunk)
-      return send_chunk(client, family, spec, chunk, results, offset, lean)
+    local sendable, refused = checked.rows, checked.refused
+    return in_chunks(client, o, sendable, function(chunk, offset, results)
+      -- rows refused before sending keep their place; the others go
+      local send, at = {}, {}
+      for i = 1, #chunk do
+        local r = refused[offset + i]
+        if r then
+          results[offset + i] = r
+        else
+          send[#send + 1] = chunk[i]
+          at[#send] = offset + i
+        end
+      end
+      if #send == 0 then return true end
+      local spec = chunk_spec(client, o, { method = method, path = route.path, body = send,
+                                           merges = merges and all_unique(client, send) }, #send)
+      local got = {}
+      local sent_ok, serr = send_chunk(client, family, spec, send, got, 0, lean)
+      if not sent_ok then return nil, serr end
+      for j = 1, #send do results[at[j]] = got[j] end
+      return true
     end)
   end
 end

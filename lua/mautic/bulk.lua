@@ -42,6 +42,9 @@ local check = require "mautic.check"
 local parallel = require "mautic.parallel"
 local endpoint = require "mautic.endpoint"
 local random = require "mautic.random"
+local options = require "mautic.options"
+local list = require "mautic.list"
+local fields = require "mautic.fields"
 
 local type, pairs, ipairs, tostring, tonumber, error, pcall =
       type, pairs, ipairs, tostring, tonumber, error, pcall
@@ -223,25 +226,24 @@ local function list_of_strings(v, what)
   return v
 end
 
+local list_or_text = options.is_either("string", "table")
+
+-- what import takes
+local IMPORT_OPTIONS = options.merge(options.CALL, options.FIELDS, {
+  concurrency = options.is_int(1), batch_limit = options.is_int(1), max_errors = options.is_int(0),
+  results = options.is_one_of("ids", "full"), on_progress = "function", on_row = "function",
+  checkpoint = options.is_text, unique = list_or_text, tags = list_or_text,
+  segment = options.is_either(options.is_int(1), options.is_text),
+  separator = "string",
+})
+_M.IMPORT_OPTIONS = IMPORT_OPTIONS
+
 local function check_import_opts(client, fname, opts)
-  if opts ~= nil and type(opts) ~= "table" then
-    return nil, check.usage(("bad argument #2 to '%s' (options table expected, got %s)"):format(fname, type(opts)))
-  end
+  local checked, msg = options.problem(fname, 2, opts, IMPORT_OPTIONS)
+  if not checked then return nil, check.usage(msg) end
   local o = {}
-  for k, v in pairs(opts or {}) do o[k] = v end
-  local function bad(msg) return nil, check.usage(("bad argument #2 to '%s' (%s)"):format(fname, msg)) end
-  if o.concurrency ~= nil and not is_int(o.concurrency) then return bad("concurrency must be an integer >= 1") end
-  if o.batch_limit ~= nil and not is_int(o.batch_limit) then return bad("batch_limit must be an integer >= 1") end
-  if o.max_errors ~= nil and not is_int(o.max_errors, 0) then return bad("max_errors must be an integer >= 0") end
-  if o.results ~= nil and o.results ~= "ids" and o.results ~= "full" then
-    return bad('results must be "ids" or "full"')
-  end
-  for _, k in ipairs{ "on_progress", "on_row" } do
-    if o[k] ~= nil and type(o[k]) ~= "function" then return bad(k .. " must be a function") end
-  end
-  if o.checkpoint ~= nil and (type(o.checkpoint) ~= "string" or o.checkpoint == "") then
-    return bad("checkpoint must be a file path")
-  end
+  for k, v in pairs(checked) do o[k] = v end
+  local function bad(m) return nil, check.usage(("bad argument #2 to '%s' (%s)"):format(fname, m)) end
   local err
   o.unique, err = list_of_strings(o.unique, "unique")
   if err then return bad(err) end
@@ -249,10 +251,6 @@ local function check_import_opts(client, fname, opts)
   if #o.unique == 0 then return bad("unique names no field") end
   o.tags, err = list_of_strings(o.tags, "tags")
   if err then return bad(err) end
-  local s = o.segment
-  if s ~= nil and not is_int(s) and not (type(s) == "string" and s ~= "") then
-    return bad("segment must be a segment id or alias")
-  end
   return o
 end
 
@@ -342,6 +340,67 @@ local function action_of(r)
   return r.created and "created" or "merged"
 end
 
+-- The first unknown key of the source's columns (a CSV header) or rows (an
+-- array: every row is looked at; an iterator's rows are checked as they
+-- come), as a usage message; in "warn" mode each is reported once and nil
+-- is returned.
+function _M.unknown_columns(job, source)
+  local seen = {}
+  local function look(key, where)
+    if seen[key] then return nil end
+    seen[key] = true
+    local why = fields.unknown_key(job.fields, key)
+    if not why then return nil end
+    if job.fields_mode == "warn" then
+      fields.warn(job.client, { object = "contact", message = why })
+      return nil
+    end
+    return (where and (where .. ": ") or "") .. why
+  end
+  if job.src.header then
+    for _, name in ipairs(job.src.header) do
+      local bad = look(name, "column")
+      if bad then return bad end
+    end
+  elseif type(source) == "table" and io.type(source) == nil then
+    for i, row in ipairs(source) do
+      if type(row) == "table" then
+        for k in pairs(row) do
+          local bad = look(k, "row " .. i)
+          if bad then return bad end
+        end
+      end
+    end
+  end
+  job.fields_seen = seen
+  return nil
+end
+
+-- A row's values checked against the fields: the row to send, or nil and
+-- the usage error that refuses it (raises a usage mistake for an unknown
+-- key of an iterator's row).
+local function checked_row(job, row, i)
+  if not job.fields then return row end
+  local sent, unknown, problems = fields.check_row(job.fields, row)
+  if unknown then
+    if job.fields_mode ~= "warn" then error(check.usage(("row %d: %s"):format(i, unknown)), 0) end
+    if not job.fields_seen[unknown] then
+      job.fields_seen[unknown] = true
+      fields.warn(job.client, { object = "contact", message = unknown, row = i })
+    end
+    return row
+  end
+  if not problems then return sent end
+  if job.fields_mode == "warn" then
+    for k, why in pairs(problems) do
+      fields.warn(job.client, { object = "contact", field = k, value = row[k], message = k .. ": " .. why, row = i })
+    end
+    return row
+  end
+  local message, details = fields.describe_problems(problems)
+  return nil, errors.new{ kind = "usage", message = ("row %d: %s"):format(i, message), details = details }
+end
+
 -- The next chunk of rows to send: up to batch_limit rows that are not
 -- settled yet (rows refused here count too, so that a chunk never holds
 -- more than batch_limit rows), and the range of source rows it stands for.
@@ -372,10 +431,16 @@ local function next_chunk(job)
         error(check.usage(("row %d is a %s, not a table"):format(i, type(row))), 0)
       end
       row = with_tags(row, job.tags)
-      if job.checkpoint and not endpoint.has_unique(job.unique, row) then
+      local sent, why = checked_row(job, row, i)
+      if not sent then
+        -- a value Mautic would refuse or store wrong: not sent
+        refused[#refused + 1] = { i, line, row, why }
+      elseif job.checkpoint and not endpoint.has_unique(job.unique, row) then
         -- a resend after an unknown outcome could create it twice: not sent
-        refused[#refused + 1] = { i, line, row }
+        refused[#refused + 1] = { i, line, row, errors.new{ kind = "usage", message = ("row %d has no %s: a "
+          .. "resumable import cannot send it exactly once"):format(i, concat(job.unique, " or ")) } }
       else
+        row = sent
         rows[#rows + 1] = row
         chunk.index[#rows] = i
         chunk.lines[#rows] = line
@@ -398,8 +463,10 @@ end
 local function run_chunk(job, chunk)
   local results, err = {}, nil
   if #chunk.rows > 0 then
+    -- the rows were checked against the fields already, with the job's one copy of them
     results, err = batch.create_handler(job.client, job.family, job.fname, chunk.rows,
-      { results = job.results, batch_limit = job.size })
+      { results = job.results, batch_limit = job.size, strict_fields = false,
+        timeout = job.timeout, retries = job.retries, deadline = job.deadline })
     if results and job.segment then
       local ids, by_id = {}, {}
       for j = 1, #chunk.rows do
@@ -445,8 +512,7 @@ local function run_chunk(job, chunk)
     while refused[k] and refused[k][1] < i do
       local rf = refused[k]
       settle_row(job, { row = rf[1], line = rf[2], ok = false, action = "failed", maybe_applied = false,
-        error = errors.new{ kind = "usage", message = ("row %d has no %s: a resumable import cannot send it "
-          .. "exactly once"):format(rf[1], concat(job.unique, " or ")) } }, rf[3])
+        error = rf[4] }, rf[3])
       k = k + 1
     end
   end
@@ -523,7 +589,8 @@ function _M.import_handler(client, family, fname, source, opts)
     before = { created = 0, merged = 0, failed = 0 },
     run = { created = 0, merged = 0, failed = 0, skipped = 0 },
     errors = {}, failures = {}, read = 0, settled = 0,
-    started = core.now(),
+    started = core.now(), fields_mode = fields.mode(client, o),
+    timeout = o.timeout, retries = o.retries, deadline = o.deadline,
   }
 
   local function give_up(err)
@@ -536,6 +603,19 @@ function _M.import_handler(client, family, fname, source, opts)
     local id, err = _M.resolve_segment(client, o.segment)
     if not id then return give_up(err) end
     job.segment = id
+  end
+
+  -- the fields, once for the whole job, and every column or key checked
+  -- before the first row goes: a misspelled header would drop a column
+  if job.fields_mode ~= false then
+    local set, ferr = fields.get(client, "contact")
+    if not set then return give_up(ferr) end
+    job.fields = set
+    local bad = _M.unknown_columns(job, source)
+    if bad then
+      src.close()
+      return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, bad))
+    end
   end
 
   if job.checkpoint then
@@ -655,8 +735,14 @@ local function all_fields(client, family)
   return out
 end
 
+-- what export's table holds besides a list query (search, where, orderBy...)
 local EXPORT_KEYS = { segment = true, fields = true, to = true, on_progress = true, separator = true,
-                      eol = true, header = true }
+                      eol = true, header = true, prefetch = true }
+local EXPORT_QUERY = {
+  segment = options.is_either(options.is_int(1), options.is_text), fields = list_or_text, to = "any",
+  on_progress = "function", separator = "string", eol = "string", header = "boolean", page_size = options.is_int(1),
+  prefetch = "boolean",
+}
 
 --- contacts.export{ search =, where =, segment =, fields =, to =, ... }
 -- Streams every matching contact to CSV, one page at a time.
@@ -667,6 +753,8 @@ function _M.export_handler(client, family, fname, q, extra)
   if type(q) ~= "table" then
     return nil, check.usage(("bad argument #1 to '%s' (table expected, got %s)"):format(fname, type(q)))
   end
+  local _, qerr = list.list_query(fname, 1, q, EXPORT_QUERY)
+  if qerr then return nil, check.usage((qerr:gsub("unknown query parameter", "unknown key"))) end
   local function bad(msg) return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
   local to = q.to
   if to == nil then return bad("to: a path, a file or a function is needed") end
@@ -693,6 +781,13 @@ function _M.export_handler(client, family, fname, q, extra)
     query.search = (type(query.search) == "string" and query.search ~= "") and (cmd .. " " .. query.search) or cmd
   end
 
+  if q.prefetch ~= nil then
+    -- prefetch is an option of each, given here for short
+    local e = {}
+    for k, v in pairs(type(extra) == "table" and extra or {}) do e[k] = v end
+    e.prefetch = q.prefetch
+    extra = e
+  end
   local iter, ierr = batch.each_handler(client, family, fname, query, extra)
   if not iter then return nil, ierr end
 

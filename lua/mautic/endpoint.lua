@@ -15,8 +15,9 @@ local check = require "mautic.check"
 local entity = require "mautic.entity"
 local batch = require "mautic.batch"
 local options = require "mautic.options"
+local fields = require "mautic.fields"
 
-local type, ipairs, pairs, select, error, tonumber = type, ipairs, pairs, select, error, tonumber
+local type, ipairs, pairs, select, error, tonumber, next = type, ipairs, pairs, select, error, tonumber, next
 local gsub, gmatch, format = string.gsub, string.gmatch, string.format
 
 local _M = { _VERSION = "0.2.0" }
@@ -95,14 +96,27 @@ end
 
 local CALL_OPTIONS = options.CALL
 
+-- what the writes of contacts and companies take besides
+local FIELD_OPTIONS = options.FIELDS
+
 --- The options schema of a route: the common ones, `create` for edits that
 -- can PUT, and what the route declares itself (`options = { name = check }`).
 function _M.call_options(family, route)
   local schema = route.options_schema
   if schema then return schema end
-  schema = options.merge(CALL_OPTIONS, route.put_with_create and { create = "boolean" } or nil, route.options)
+  schema = options.merge(CALL_OPTIONS, route.put_with_create and { create = "boolean" } or nil,
+    (route.checks_fields and family.def.fields) and FIELD_OPTIONS or nil, route.options)
   route.options_schema = schema
   return schema
+end
+
+-- Does t hold nothing but keys of the options schema, none of them a query parameter?
+local function only_options(t, schema, query_schema)
+  if type(t) ~= "table" or next(t) == nil then return false end
+  for k in pairs(t) do
+    if not schema[k] or (query_schema and query_schema[k]) then return false end
+  end
+  return true
 end
 
 --- Call a route with explicit arguments (used by generated verbs and bound entity methods).
@@ -114,6 +128,11 @@ local function prepare(client, family, route, fname, ...)
   local data, opts = select(used + 1, ...)
   if route.data == nil and n > used then
     -- no data taken: the next argument, if any, is opts
+    data, opts = nil, data
+  elseif route.data == "query" and opts == nil and only_options(data, _M.call_options(family, route), route.query) then
+    -- get(5, { timeout = 5 }): a table of nothing but this verb's options,
+    -- in the query's place, is meant as the options (no query parameter
+    -- of Mautic's is named timeout, retries or deadline)
     data, opts = nil, data
   end
   if data ~= nil and type(data) ~= "table" then
@@ -141,16 +160,35 @@ local function prepare(client, family, route, fname, ...)
     headers = route.headers,
   }
   if route.data == "query" then
+    if route.query then
+      local qok, qmsg = options.problem(fname, used + 1, data, route.query, "query parameter",
+                                        _M.call_options(family, route))
+      if not qok then return nil, qmsg end
+    end
     spec.query = data
   elseif route.data == "body" then
     spec.body = data
   end
+  spec.fields_mode = route.checks_fields and family.def.fields and fields.mode(client, opts)
   if route.data_shape then
     -- a hook's message is wrapped, unless it says it is whole (a third value)
     local ok, msg, whole = route.data_shape(spec, data, opts, fname)
     if not ok then return nil, whole and msg or format("bad argument to '%s' (%s)", fname, msg) end
   end
   return spec
+end
+
+-- Check a contact's or company's body against its fields (mautic.fields).
+-- Returns true, or nil and an error to return, or nil, nil and a usage message to raise.
+local function check_fields(client, family, spec)
+  if spec.fields_mode == nil or spec.fields_mode == false then return true end
+  local body, err, unknown = fields.check_write(client, family.def.fields, spec.body, spec.fields_mode)
+  if body == nil then
+    if err then err.method, err.url = spec.method, client.api_url .. spec.path end
+    return nil, err, unknown
+  end
+  spec.body = body
+  return true
 end
 
 local function run(client, family, route, spec)
@@ -196,15 +234,26 @@ function _M.verb(client, family, route)
     end
     local spec, msg = prepare(client, family, route, fname, ...)
     if not spec then error(msg, 2) end
+    local ok, ferr, unknown = check_fields(client, family, spec)
+    if unknown then error(("bad argument #%d to '%s' (%s)"):format(#route.params + 1, fname, unknown), 2) end
+    if not ok then return finish(client, nil, ferr, 2) end
     local v, err = run(client, family, route, spec)
     return finish(client, v, err, 2)
   end
 end
 
 --- Call a route by name on behalf of an entity (no caller-level raising).
+-- A usage mistake found by invoke: a usage error carrying the message, which
+-- an entity method raises at its caller's line.
 function _M.invoke(client, family, route, ...)
-  local spec, msg = prepare(client, family, route, family.name .. "." .. route.name, ...)
-  if not spec then return nil, errors.new{ kind = "usage", message = msg } end
+  local fname = family.name .. "." .. route.name
+  local spec, msg = prepare(client, family, route, fname, ...)
+  if not spec then return nil, check.usage(msg) end
+  local ok, ferr, unknown = check_fields(client, family, spec)
+  if unknown then
+    return nil, check.usage(("bad argument #%d to '%s' (%s)"):format(#route.params + 1, fname, unknown))
+  end
+  if not ok then return nil, ferr end
   return run(client, family, route, spec)
 end
 
@@ -214,6 +263,9 @@ local function check_query(spec, data, _, fname)
   spec.query = q
   return true
 end
+
+-- What Mautic's single-entity GET reads (FetchCommonApiController::getEntityAction).
+local GET_QUERY = { select = options.is_either("table", "string") }
 
 -- Standard verbs every CRUD family has.
 local function crud_routes(family)
@@ -225,19 +277,20 @@ local function crud_routes(family)
       doc = "Iterate every entity, page by page (query as list, plus page_size and limit). A failure "
          .. "raises the mautic.error inside the loop (wrap the loop in pcall); a server that ignores start "
          .. "ends it with a decode error instead of paging forever." },
-    { name = "get", method = "GET", path = p .. "/{id}", data = "query", result = "item",
-      doc = "Get one entity by id." },
-    { name = "create", method = "POST", path = p .. "/new", data = "body", result = "item",
+    { name = "get", method = "GET", path = p .. "/{id}", data = "query", result = "item", query = GET_QUERY,
+      doc = "Get one entity by id (query: select, the fields to return)." },
+    { name = "create", method = "POST", path = p .. "/new", data = "body", result = "item", checks_fields = true,
       doc = "Create an entity." },
     { name = "edit", method = "PATCH", path = p .. "/{id}/edit", data = "body", result = "item",
-      put_with_create = true,
+      put_with_create = true, checks_fields = true,
       doc = "Edit an entity (PATCH; with { create = true }, PUT, which creates it when missing)." },
     { name = "delete", method = "DELETE", path = p .. "/{id}/delete", result = "item",
       doc = "Delete an entity; returns it as it was." },
     { name = "create_batch", handler = batch.create_handler, method = "POST", path = p .. "/batch/new",
+      checks_fields = true,
       doc = "Create many entities, chunked to the batch limit; per-item results in input order." },
     { name = "edit_batch", handler = batch.edit_handler, method = "PATCH", path = p .. "/batch/edit",
-      put_with_create = true,
+      put_with_create = true, checks_fields = true,
       doc = "Edit many entities (each with an id), chunked; PUT with { create = true }." },
     { name = "delete_batch", handler = batch.delete_handler, method = "DELETE", path = p .. "/batch/delete",
       doc = "Delete many entities by id, chunked." },

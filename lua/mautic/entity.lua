@@ -7,10 +7,18 @@
 -- chain) when Mautic answers with that entity (merged in) or with a bare
 -- {"success":1}; otherwise it returns Mautic's answer (email:send() gives
 -- its sentCount), and get_* methods always do. Failures: nil, err.
-local type, pairs, ipairs, setmetatable, rawget = type, pairs, ipairs, setmetatable, rawget
+local check = require "mautic.check"
+
+local type, pairs, ipairs, setmetatable, rawget, error = type, pairs, ipairs, setmetatable, rawget, error
 local find = string.find
 
 local _M = { _VERSION = "0.2.0" }
+
+-- a usage mistake is raised at the line that called the method (level 3:
+-- this function, the method, its caller); other failures are returned
+local function raise_usage(err)
+  if check.is_usage(err) then error(err.message, 3) end
+end
 
 -- one metatable per (client, family), built on first use
 -- {"success":1} or {"success":true} and nothing else
@@ -46,7 +54,7 @@ local function metatable_for(client, family)
       local returns_data = find(name, "^get_") ~= nil
       methods[name] = function(self, ...)
         local v, err = endpoint.invoke(client, family, route, rawget(self, "id"), ...)
-        if v == nil then return nil, err end
+        if v == nil then raise_usage(err) return nil, err end
         if returns_data then return v end
         if route.result == "item" then return merge(self, v) end
         if bare_success(v) then return self end
@@ -59,7 +67,7 @@ local function metatable_for(client, family)
     --- PATCH the entity and merge the answer into it.
     methods.update = function(self, data, opts)
       local v, err = endpoint.invoke(client, family, routes.edit, rawget(self, "id"), data, opts)
-      if v == nil then return nil, err end
+      if v == nil then raise_usage(err) return nil, err end
       return merge(self, v)
     end
   end

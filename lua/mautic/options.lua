@@ -175,7 +175,8 @@ _M.describe = describe
 -- @param opts the table given (nil: no options)
 -- @tparam table schema key -> check
 -- @tparam[opt] string what "option" (default) or another word for the keys ("query parameter")
-function _M.problem(fname, pos, opts, schema, what)
+-- @tparam[opt] table also more names to suggest from (a verb's options, for its query)
+function _M.problem(fname, pos, opts, schema, what, also)
   if opts == nil then return {} end
   local head = format("bad argument #%d to '%s' (", pos, fname)
   if type(opts) ~= "table" then
@@ -189,7 +190,7 @@ function _M.problem(fname, pos, opts, schema, what)
     local check = type(k) == "string" and schema[k]
     if not check then
       return nil, head .. format("unknown %s %s", what or "option", type(k) == "string" and ("'" .. k .. "'")
-        or describe(k)) .. _M.hint(k, schema) .. ")"
+        or describe(k)) .. _M.hint(k, also and _M.merge(schema, also) or schema) .. ")"
     end
     local ok, want = _M.run(check, opts[k])
     if not ok then
@@ -216,6 +217,9 @@ _M.CALL = {
   retries = _M.is_int(0),
   deadline = _M.is_seconds,     -- the call in all, retries and waits included (0: none)
 }
+
+--- What the writes of contacts and companies take besides (mautic.fields).
+_M.FIELDS = { strict_fields = _M.is_one_of(true, false, "warn") }
 
 --- A schema made of several (later ones win).
 function _M.merge(...)

@@ -1,6 +1,8 @@
 --- Companies: /api/companies.
 return {
   name = "companies", path = "/companies", item = "company", list = "companies",
+  -- writes are checked against the company fields first (mautic.fields)
+  fields = "company",
   examples = { create = 'api.companies.create{ companyname = "Acme", companyemail = "info@acme.test" }' },
   verbs = {
     { "add_contact", "POST", "/companies/{id}/contact/{contactId}/add",

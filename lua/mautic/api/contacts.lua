@@ -5,6 +5,8 @@ return {
   -- (email by default) and answers 200 with its id: such a create is safe
   -- to send again after an unknown outcome (see mautic.outcome)
   merge_creates = true,
+  -- writes are checked against the contact fields first (mautic.fields)
+  fields = "contact",
   verbs = {
     { "add_points", "POST", "/contacts/{id}/points/plus/{delta}", data = "body", types = { delta = "number" },
       doc = "Add points; optional body { eventName =, actionName = }.",

@@ -259,10 +259,17 @@ end
 
 --- Tokens in an nginx lua_shared_dict, shared by the workers of one nginx
 -- (see mautic.auth.shm_store).
-function _M.shm(name, o) return require("mautic.auth.shm_store").new(name, o) end
+-- (not a tail call: the constructor raises at the caller's line, two levels up)
+function _M.shm(name, o)
+  local s = require("mautic.auth.shm_store").new(name, o)
+  return s
+end
 
 --- Tokens in Redis, shared by processes on many machines (see mautic.auth.redis_store).
-function _M.redis(o) return require("mautic.auth.redis_store").new(o) end
+function _M.redis(o)
+  local s = require("mautic.auth.redis_store").new(o)
+  return s
+end
 
 -- Seeding --------------------------------------------------------------------
 

@@ -476,6 +476,29 @@ local function create_note(req)
   return _M.ok(O{ "note", note_json(n) }, 201, { Location = "/api/notes/" .. id })
 end
 
+-- The stock contact fields of a fresh Mautic 5.1 (alias, type): what the
+-- client reads before it writes a contact (its field checks).
+local STOCK_FIELDS = {
+  { "title", "lookup" }, { "firstname", "text" }, { "lastname", "text" }, { "company", "text" },
+  { "position", "text" }, { "email", "email" }, { "mobile", "tel" }, { "phone", "tel" }, { "points", "number" },
+  { "fax", "tel" }, { "address1", "text" }, { "address2", "text" }, { "city", "text" }, { "state", "region" },
+  { "zipcode", "text" }, { "country", "country" }, { "preferred_locale", "locale" }, { "timezone", "timezone" },
+  { "last_active", "datetime" }, { "attribution_date", "datetime" }, { "attribution", "number" },
+  { "website", "url" }, { "facebook", "text" }, { "foursquare", "text" }, { "instagram", "text" },
+  { "linkedin", "text" }, { "skype", "text" }, { "twitter", "text" },
+}
+
+local function list_fields()
+  local kv = {}
+  for i, f in ipairs(STOCK_FIELDS) do
+    local props = f[1] == "attribution" and O{ "roundmode", 4, "scale", 2 } or A{}
+    kv[#kv + 1] = tostring(i)
+    kv[#kv + 1] = O{ "isPublished", true, "id", i, "label", f[1], "alias", f[1], "type", f[2],
+                     "group", "core", "order", i, "object", "lead", "properties", props }
+  end
+  return _M.ok(O{ "total", #STOCK_FIELDS, "fields", O(kv) })
+end
+
 local function get_note(_, id)
   local n = store.notes[tonumber(id)]
   if not n then return not_found() end
@@ -584,6 +607,7 @@ local ROUTES = {
   { "DELETE", "^/api/contacts/(%d+)/delete$", "contacts.delete", delete_contact },
   { "POST", "^/api/contacts/(%d+)/points/(%a+)/([^/]+)$", "contacts.points", points },
   { "POST", "^/api/notes/new$", "notes.create", create_note },
+  { "GET", "^/api/fields/contact$", "fields.contact", list_fields },
   { "GET", "^/api/notes/(%d+)$", "notes.get", get_note },
   { "POST GET", "^/oauth/v2/token$", "token", token, false },
 }
