@@ -362,7 +362,17 @@ function _M.create(F, input, ident)
   local is_field = F.path == "fields/contact" or F.path == "fields/company"
   if is_field and input.order == nil then e.order = field_order.new_order() end
   store.put(F.path, e.id, e)
-  if is_field then field_order.reorder(e) end
+  if is_field then
+    field_order.reorder(e)
+    -- the character limit a text, select, url or email field was given (not answered by 5.1)
+    local limit = util.int(input.charLengthLimit)
+    local t = e.type
+    if t == "text" or t == "select" or t == "url" or t == "email" then
+      if limit then store.extra("field_limits")[e.id] = limit end
+    else
+      store.extra("field_limits")[e.id] = false
+    end
+  end
   return e
 end
 
