@@ -105,7 +105,7 @@ local function is_blank(v) return v == nil or v == null or v == "" end
 -- had a value, as the empty data when it had none; what is stored (and read back
 -- later) is null either way. overwriteWithBlank shows every empty field that way too.
 local function empty_data(f)
-  if f.type == "number" then return 0 end
+  if f.type == "number" then return fv.number_out(f, 0) end
   return ""
 end
 local function blanked(f, current)
@@ -192,7 +192,7 @@ local function set_field(rec, f, v, r, replace, blank_ok, creating)
     rec.values[k] = null
     if not is_blank(cur) or v == "" or r.absent then
       rec.shown[k] = empty_data(f)
-      rec.shown_all[k] = (f.type == "number") and 0 or blanked(f, cur)
+      rec.shown_all[k] = (f.type == "number") and fv.number_out(f, 0) or blanked(f, cur)
     end
   end
 end

@@ -226,6 +226,11 @@ local function validate(F, input, op)
     return responses.bad_request("contact ID is mandatory")
   end
   local errors = {}
+  if (F.path == "fields/contact" or F.path == "fields/company") and creating and not util.is_empty(input.type) then
+    local props, perr = require("fake_mautic.field_values").field_properties(input.type, input.properties, F.object)
+    if not props then return perr end
+    input.properties = props
+  end
   for _, r in ipairs(F.required or {}) do
     local v = input[r[1]]
     if creating or replace then

@@ -539,6 +539,79 @@ function _M.limit(f)
   return nil
 end
 
+---------------------------------------------------------------- field definitions
+
+local TYPES = { boolean = true, country = true, date = true, datetime = true, email = true, hidden = true,
+                locale = true, lookup = true, multiselect = true, number = true, region = true, select = true,
+                tel = true, text = true, textarea = true, time = true, timezone = true, url = true, html = true }
+local PROPERTIES = { textarea = { allowHtml = true }, multiselect = { list = true }, select = { list = true },
+                     boolean = { yes = true, no = true }, lookup = { list = true }, date = { format = true },
+                     datetime = { format = true }, number = { roundmode = true, scale = true } }
+
+local function stringify(v)
+  if type(v) == "table" and v ~= null then
+    local out = json.is_obj(v) and json.obj() or json.A{}
+    if json.is_obj(v) then
+      for _, k in ipairs(json.keys(v)) do out[k] = stringify(v[k]) end
+    else
+      for i, x in ipairs(v) do out[i] = stringify(x) end
+    end
+    return out
+  end
+  if v == nil or v == null then return null end
+  return php_string(v)
+end
+
+-- The properties a new custom field keeps, as /fields/{object}/new answers them: values
+-- as strings, a lookup's "a|b" list as an array; 5.1 drops the keys its type has no
+-- use for. -> properties | nil, error response
+function _M.field_properties(t, props, object)
+  local responses = require "fake_mautic.responses"
+  if not TYPES[t] then
+    local m = major() >= 7 and "The selected choice is invalid." or "This value is not valid."
+    return nil, responses.validation({ { "type", m }, { "charLengthLimit", "This value should not be blank." } })
+  end
+  if object == "company" and t == "lookup" then return nil, responses.uncaught(500) end
+  if type(props) ~= "table" or props == null then props = json.obj() end
+  local allowed = PROPERTIES[t] or {}
+  local out = json.obj()
+  for _, k in ipairs(json.is_obj(props) and json.keys(props) or {}) do
+    if allowed[k] or major() >= 7 then out[k] = props[k] end
+  end
+  if allowed.list then
+    local list = out.list
+    if list == nil or list == null or list == "" or (type(list) == "table" and #list == 0 and not json.is_obj(list)) then
+      return nil, responses.validation({ { "list", "At least one list value is required." } })
+    end
+    if t == "lookup" then
+      if type(list) == "string" then
+        local items = json.A{}
+        for part in (list .. "|"):gmatch("(.-)|") do items[#items + 1] = part end
+        out.list = items
+      end
+    elseif type(list) == "string" then
+      if major() >= 7 then return nil, responses.uncaught(500) end
+      return nil, responses.validation({ { "list", "This value is not valid." } })
+    elseif type(list) == "table" then
+      local bad = {}
+      for _, item in ipairs(list) do
+        if type(item) ~= "table" then bad[#bad + 1] = "This value is not valid." end
+      end
+      if #bad > 0 then
+        local details = json.A{}
+        for i, m in ipairs(bad) do details[i] = json.A{ m } end
+        local body = json.O{ "code", 400, "message", table.concat(bad, ", "), "details", details }
+        return nil, { status = 400, version = true, body = json.O{ "errors", json.A{ body } } }
+      end
+    end
+  end
+  if t == "boolean" and major() >= 7 then
+    if blank(out.yes) then return nil, responses.bad_request("A 'positive' label is required.") end
+    if blank(out.no) then return nil, responses.bad_request("A 'negative' label is required.") end
+  end
+  return stringify(out)
+end
+
 _M.STRING_TYPES = STRING_TYPES
 _M.date_test = date_test
 _M.mysql_time = mysql_time
