@@ -571,8 +571,11 @@ function _M.field_properties(t, props, object)
     local m = major() >= 7 and "The selected choice is invalid." or "This value is not valid."
     return nil, responses.validation({ { "type", m }, { "charLengthLimit", "This value should not be blank." } })
   end
-  if object == "company" and t == "lookup" then return nil, responses.uncaught(500) end
   if type(props) ~= "table" or props == null then props = json.obj() end
+  -- (a company lookup field given its list as "a|b" fails; as an array it is made)
+  if object == "company" and t == "lookup" and type(props.list) == "string" then
+    return nil, responses.uncaught(500)
+  end
   local allowed = PROPERTIES[t] or {}
   local out = json.obj()
   for _, k in ipairs(json.is_obj(props) and json.keys(props) or {}) do
