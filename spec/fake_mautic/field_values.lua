@@ -348,6 +348,11 @@ local CHOICE_DATA = { country = "countries", region = "regions", locale = "local
 
 local function in_choices(f, s)
   local src = CHOICE_DATA[f.type]
+  -- 7.x names Turkey by its ISO name
+  if f.type == "country" and major() >= 7 then
+    if s == "Turkey" then return false end
+    if s == "T\195\188rkiye" then return true end
+  end
   if src then return data(src)[s] == true end
   return list_values(f)[s] == true
 end
