@@ -6,6 +6,7 @@ local store = require "fake_mautic.store"
 local responses = require "fake_mautic.responses"
 local fielded = require "fake_mautic.fielded"
 local search = require "fake_mautic.search"
+local fv = require "fake_mautic.field_values"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -13,12 +14,6 @@ local O, A = json.O, json.A
 local _M = {}
 
 local FAMILY = "fields/contact"
-local COUNTRIES
-
-local function countries()
-  if not COUNTRIES then COUNTRIES = require "fake_mautic.data.countries" end
-  return COUNTRIES
-end
 
 ---------------------------------------------------------------- tags
 
@@ -56,15 +51,16 @@ end
 
 ---------------------------------------------------------------- validation
 
-local function valid_email(s)
-  return type(s) == "string" and s:match("^[^%s@]+@[^%s@]+%.[^%s@]+$") ~= nil
-end
-
-local function validate(input, rec)
-  local errors = {}
-  local email = input.email
-  if email ~= nil and email ~= null and email ~= "" and not valid_email(email) then
-    errors[#errors + 1] = { "email", tostring(email) .. " is invalid." }
+-- every sent field through the form (field_values.lua): -> results by alias | nil, 400
+local function form_results(input)
+  local results, errors = {}, {}
+  for _, f in ipairs(fielded.defs(FAMILY)) do
+    local v = input[f.alias]
+    if v ~= nil and f.alias ~= "points" then
+      local r = fv.form(f, v, fv.limit(f))
+      if r.err then errors[#errors + 1] = { f.alias, r.err } end
+      results[f.alias] = r
+    end
   end
   local owner = input.owner
   if owner ~= nil and owner ~= null and owner ~= "" then
@@ -73,11 +69,8 @@ local function validate(input, rec)
       errors[#errors + 1] = { "owner", "This value is not valid." }
     end
   end
-  local country = input.country
-  if type(country) == "string" and country ~= "" and not countries()[country] then
-    errors[#errors + 1] = { "country", "This value is not valid." }
-  end
-  if #errors > 0 then return responses.validation(errors) end
+  if #errors > 0 then return nil, responses.validation(errors) end
+  return results
 end
 
 ---------------------------------------------------------------- records
@@ -112,7 +105,7 @@ local function is_blank(v) return v == nil or v == null or v == "" end
 -- had a value, as the empty data when it had none; what is stored (and read back
 -- later) is null either way. overwriteWithBlank shows every empty field that way too.
 local function empty_data(f)
-  if f.type == "number" then return 0 end
+  if f.type == "number" then return fv.number_out(f, 0) end
   return ""
 end
 local function blanked(f, current)
@@ -120,7 +113,7 @@ local function blanked(f, current)
   return empty_data(f)
 end
 
--- a field value as the contact stores it
+-- a field value as the contact stores it (a default value, written without the form)
 local function field_value(f, v)
   if type(v) == "table" and v ~= null then v = table.concat(util.list(v), "|") end
   if f.type == "number" and util.num(v) then v = util.num(v) end
@@ -158,17 +151,64 @@ local function index_email(rec, before)
   if now and rec.id and ids[now] == nil then ids[now] = rec.id end
 end
 
+-- One sent field into a record, as the contact API writes it (field_values.lua):
+-- the form's value; a numeric 0 is taken for "not meant to overwrite" except by a
+-- PUT; a new contact (not a PUT) first gets the values unvalidated, so what the form
+-- left empty can still come from there (or make the save fail: rec.fatal).
+-- rec.shown / rec.shown_all: how this write's answer shows the field (group, "all").
+local function set_field(rec, f, v, r, replace, blank_ok, creating)
+  local k = f.alias
+  local cur = rec.values[k]
+  if f.type == "boolean" and r.value ~= nil then
+    rec.values[k] = r.value
+    if creating then
+      rec.shown[k] = r.bool and true or null
+      rec.shown_all[k] = r.bool
+    elseif cur ~= r.value then
+      rec.shown[k] = is_blank(cur) and null or cur
+      rec.shown_all[k] = r.bool
+    end
+    return
+  end
+  local val = not r.absent and r.value or nil
+  if val ~= nil and not replace and fv.zero(val) then val = nil end
+  if val ~= nil and fv.contact_empty(f, val) then val = nil end
+  if val ~= nil then
+    rec.values[k] = val
+    return
+  end
+  if creating and not replace then
+    local shown, stored, failure = fv.raw(f, v)
+    if failure then rec.fatal = k; return end
+    if stored ~= nil then
+      rec.values[k] = stored
+      if shown ~= stored then rec.shown[k] = shown; rec.shown_all[k] = shown end
+      return
+    end
+  end
+  if blank_ok then
+    -- (a PATCH with overwriteWithBlank leaves a dropped date as it was)
+    if r.absent and not replace then return end
+    rec.values[k] = null
+    if not is_blank(cur) or v == "" or r.absent then
+      rec.shown[k] = empty_data(f)
+      rec.shown_all[k] = (f.type == "number") and fv.number_out(f, 0) or blanked(f, cur)
+    end
+  end
+end
+
 local apply_fields
 
-local function apply(rec, input, replace, creating)
+local function apply(rec, input, replace, creating, results)
   local before = email_of(rec)
-  local r = apply_fields(rec, input, replace, creating)
+  local r = apply_fields(rec, input, replace, creating, results)
   index_email(rec, before)
   return r
 end
 
-function apply_fields(rec, input, replace, creating)
+function apply_fields(rec, input, replace, creating, results)
   local aliases = fielded.aliases(FAMILY)
+  rec.fatal = nil
   local overwrite = util.truthy(input.overwriteWithBlank)
   local blank_ok = replace or overwrite
   if replace then rec.points_set = true end
@@ -217,15 +257,8 @@ function apply_fields(rec, input, replace, creating)
           _M.add_dnc(rec, d.channel, util.int(d.reason) or 3, d.comments, util.int(d.channelId))
         end
       end
-    elseif aliases[k] then
-      if v == "" or v == null then
-        if blank_ok then
-          rec.values[k] = null
-          if v == "" then rec.shown[k] = ""; rec.shown_all[k] = "" end
-        end
-      else
-        rec.values[k] = field_value(aliases[k], v)
-      end
+    elseif aliases[k] and k ~= "points" then
+      set_field(rec, aliases[k], v, results and results[k] or fv.form(aliases[k], v), replace, blank_ok, creating)
     end
   end
   if rec.dateIdentified == null then
@@ -298,17 +331,25 @@ end
 -- create: returns rec, status (201 or 200 when merged into a duplicate).
 -- replace: a PUT on a missing id, which clears what it does not send
 function _M.create(F, input, ident, replace)
-  local err = validate(input)
-  if err then return nil, err end
+  local results, err = form_results(input)
+  if not results then return nil, err end
   local dup = _M.find_by_email(input.email)
   if dup then
-    apply(dup, input, false)
+    apply(dup, input, false, false, results)
     touch(dup, ident)
     return dup, nil, 200
   end
   local rec = new_record(ident)
   rec.id = store.next_id("contacts")
-  apply(rec, input, replace, true)
+  apply(rec, input, replace, true, results)
+  if rec.fatal then
+    -- the database refused a value the form had left alone: the contact is saved
+    -- without it and the request fails
+    rec.values[rec.fatal] = null
+    rec.fatal, rec.shown, rec.shown_all = nil, nil, nil
+    store.put("contacts", rec.id, rec)
+    return nil, responses.uncaught(500)
+  end
   store.put("contacts", rec.id, rec)
   if rec.dateIdentified ~= null then require("fake_mautic.activity").identified(rec) end
   return rec
@@ -316,13 +357,13 @@ end
 
 -- an edit that changes nothing (empty and null being alike) leaves dateModified alone
 function _M.edit(F, rec, input, ident, replace)
-  local err = validate(input, rec)
-  if err then rec.shown, rec.shown_all = nil, nil; return nil, err end
+  local results, err = form_results(input)
+  if not results then rec.shown, rec.shown_all = nil, nil; return nil, err end
   local before = fingerprint(rec)
   if replace then
     rec.points = 0; rec.owner = nil; rec.color = null
   end
-  apply(rec, input, replace)
+  apply(rec, input, replace, false, results)
   if fingerprint(rec) ~= before then
     touch(rec, ident)
   else
@@ -401,7 +442,8 @@ function _M.serialize(F, rec, ctx)
                "modifiedByUser", rec.modifiedByUser, "id", ctx.deleted and null or rec.id,
                "points", rec.points, "color", rec.color,
                "fields", _M.fields_block(rec, { fresh = fresh, columns = ctx.columns, deleted = ctx.deleted,
-                                                written = ctx.input ~= nil }) }
+                                                written = ctx.input ~= nil and not ctx.refused,
+                                                all = not ctx.refused }) }
   if ctx.minimal then return e end
   e.lastActive = rec.lastActive
   e.owner = _M.owner_repr(rec.owner)
@@ -667,11 +709,5 @@ function _M.matches(F, rec, s)
   end
   return true
 end
-
----------------------------------------------------------------- reset
-
-table.insert(store.on_reset, function()
-  COUNTRIES = COUNTRIES
-end)
 
 return _M

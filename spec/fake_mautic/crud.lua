@@ -195,13 +195,15 @@ local function batch_edit(F, req, replace)
     end
     if err and err.version == false then return err end
     local shown = res_row or row
+    -- a refused contact or company is answered as it was, without its "all" group
+    local refused = not res_row and row ~= nil and err.status == 400 and not impl.preview
     if not res_row and row and err.status == 400 and impl.preview then shown = impl.preview(F, row, item, replace) end
     if shown then
       -- the batch read its rows as a list does: a row edited in place keeps that shape
       -- (a contact replaced by PUT gets its fields rebuilt, in the fields' order)
       local columns = code == 200 and not (replace and F.path == "contacts" and res_row)
       entities[#entities + 1] = { i - 1, impl.serialize(F, shown, { fresh = code == 201, input = item,
-                                                                    columns = columns }) }
+                                                                    columns = columns, refused = refused }) }
     end
     if res_row then
       codes[#codes + 1] = code

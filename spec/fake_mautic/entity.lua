@@ -226,6 +226,11 @@ local function validate(F, input, op)
     return responses.bad_request("contact ID is mandatory")
   end
   local errors = {}
+  if (F.path == "fields/contact" or F.path == "fields/company") and creating and not util.is_empty(input.type) then
+    local props, perr = require("fake_mautic.field_values").field_properties(input.type, input.properties, F.object)
+    if not props then return perr end
+    input.properties = props
+  end
   for _, r in ipairs(F.required or {}) do
     local v = input[r[1]]
     if creating or replace then
@@ -362,7 +367,17 @@ function _M.create(F, input, ident)
   local is_field = F.path == "fields/contact" or F.path == "fields/company"
   if is_field and input.order == nil then e.order = field_order.new_order() end
   store.put(F.path, e.id, e)
-  if is_field then field_order.reorder(e) end
+  if is_field then
+    field_order.reorder(e)
+    -- the character limit a text, select, url or email field was given (not answered by 5.1)
+    local limit = util.int(input.charLengthLimit)
+    local t = e.type
+    if t == "text" or t == "select" or t == "url" or t == "email" then
+      if limit then store.extra("field_limits")[e.id] = limit end
+    else
+      store.extra("field_limits")[e.id] = false
+    end
+  end
   return e
 end
 

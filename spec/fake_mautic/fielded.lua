@@ -85,8 +85,19 @@ function _M.column_defs(family, object)
   return defs
 end
 
-local function normalized(v)
+-- normalizedValue: a boolean's yes/no label, a list value's label
+local function normalized(f, v)
   if v == nil or v == null then return "" end
+  local p = f.properties
+  if f.type == "boolean" and type(p) == "table" and p ~= null and (p.yes or p.no) then
+    if v == true or v == 1 or v == "1" then return p.yes or v end
+    if v == false or v == 0 or v == "0" then return p.no or v end
+  elseif (f.type == "select" or f.type == "multiselect") and type(v) == "string" then
+    local fv = require "fake_mautic.field_values"
+    local out = {}
+    for part in (v .. "|"):gmatch("(.-)|") do out[#out + 1] = fv.label(f, part) end
+    return table.concat(out, "|")
+  end
   return v
 end
 
@@ -100,7 +111,7 @@ function _M.field_entry(f, value, fresh, object)
     local e = O{ "id", f.id, "group", f.group, "label", f.label, "alias", f.alias, "type", f.type }
     if object == "lead" then e.properties = props end
     e.value = value
-    e.normalizedValue = normalized(value)
+    e.normalizedValue = normalized(f, value)
     return e
   end
   local props = f.properties
@@ -108,8 +119,10 @@ function _M.field_entry(f, value, fresh, object)
   return O{ "id", tostring(f.id), "label", f.label, "alias", f.alias, "type", f.type, "group", f.group,
             "object", f.object, "is_fixed", f.isFixed and "1" or "0",
             "properties", php_serialize(props), "default_value", f.defaultValue == nil and null or f.defaultValue,
-            "value", value, "normalizedValue", normalized(value) }
+            "value", value, "normalizedValue", normalized(f, value) }
 end
+
+local function fv_number(f, v) return require("fake_mautic.field_values").number_out(f, v) end
 
 local GROUPS = { lead = { "core", "social", "personal", "professional" },
                  company = { "core", "professional", "social", "personal" },
@@ -135,15 +148,15 @@ function _M.block(family, object, id, values, opts, overrides, all_overrides)
     if g == nil or g == null then g = "" end      -- PHP files a null group under ""
     if not groups[g] then groups[g] = json.obj(); names[#names + 1] = g end
     local v = values[f.alias]
-    if overrides and overrides[f.alias] ~= nil then v = overrides[f.alias] end
     if v == nil then v = null end
-    -- number fields are FLOAT columns (points is an integer property of its own)
-    if f.type == "number" and f.alias ~= "points" and type(v) == "number" then v = json.float(v) end
+    -- number fields are FLOAT columns (points is an integer property of its own), which
+    -- the API answers as integers unless the field has a scale
+    if f.type == "number" and f.alias ~= "points" and type(v) == "number" then v = fv_number(f, v) end
+    if overrides and overrides[f.alias] ~= nil then v = overrides[f.alias] end
     groups[g][f.alias] = _M.field_entry(f, v, fresh, object)
     by_group[g] = by_group[g] or {}
     if all_overrides and all_overrides[f.alias] ~= nil then
       v = all_overrides[f.alias]
-      if f.type == "number" and type(v) == "number" then v = json.float(v) end
     end
     table.insert(by_group[g], { f.alias, v })
   end
