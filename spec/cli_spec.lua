@@ -309,6 +309,46 @@ describe("bin/mautic", function()
       os.remove(path) os.remove(path .. ".checkpoint")
     end)
 
+    it("stops before the first row, exit 2, for a column that is no contact field, and names the nearest", function()
+      fake.clear_log()
+      local path = tmp_csv("email,firstnme\nann@cli.test,Ann\n")
+      local out, code = mautic("contacts import " .. path)
+      assert.equal(2, code)
+      assert.matches("firstnme: no such contact field; did you mean firstname?", out, 1, true)
+      for _, r in ipairs(fake.log()) do assert.not_equal("/api/contacts/batch/new", r.path) end
+      assert.is_false(exists(path .. ".checkpoint"))
+      os.remove(path)
+    end)
+
+    it("takes --timeout and MAUTIC_TIMEOUT, and gives up on a server that never answers", function()
+      fake.fault{ path = "^/api/contacts/1$", delay = 3, count = 0 }
+      local out, code = mautic("contacts get 1 --timeout 0.3 --deadline 1")
+      assert.equal(1, code)
+      assert.matches("timeout", out, 1, true)
+      out, code = mautic("contacts get 1 --deadline 1", "MAUTIC_TIMEOUT=0.3")
+      assert.equal(1, code)
+      assert.matches("timeout", out, 1, true)
+      assert.equal(2, select(2, mautic("contacts get 1 --timeout soon")))
+      assert.equal(2, select(2, mautic("contacts get 1", "MAUTIC_TIMEOUT=soon")))
+      fake.reset()
+    end)
+
+    it("imports unchecked with --strict-fields off, and says what it sent with warn", function()
+      local path = tmp_csv("email,firstnme\noff@cli.test,Ann\n")
+      local _, stderr, code = mautic3("contacts import " .. path .. " --no-checkpoint --strict-fields warn")
+      assert.equal(0, code)
+      assert.matches("firstnme: no such contact field", stderr, 1, true)
+      assert.equal(0, select(3, mautic3("contacts import " .. path .. " --no-checkpoint --strict-fields=off")))
+      assert.equal(2, select(3, mautic3("contacts import " .. path .. " --strict-fields maybe")))
+      os.remove(path)
+    end)
+
+    it("exports --fields that are contact fields, and refuses one that is not (exit 2)", function()
+      local out, code = mautic("contacts export --fields email,firstnme")
+      assert.equal(2, code)
+      assert.matches("firstnme: no such contact field; did you mean firstname?", out, 1, true)
+    end)
+
     it("stops on a failed chunk (exit 1), refuses to start over by accident, and finishes with --resume", function()
       local lines = { "email" }
       for i = 1, 30 do lines[#lines + 1] = ("r%d@cli.test"):format(i) end

@@ -240,8 +240,10 @@ describe("the client", function()
       fake.config{ rate_limit = 2, rate_limit_window = 4, users = { admin = "mautic", ratelimited = "rl-pass-1234" } }
       local real_sleep = require("mautic.core").sleep
       local slept = {}
+      -- strict_fields = false: reading the field list would take one of the window's two calls
       local api = fake.client{ retries = 2, sleep = function(s) slept[#slept + 1] = s; real_sleep(s) end,
-                               auth = mautic.auth.basic{ username = "ratelimited", password = "rl-pass-1234" } }
+                               auth = mautic.auth.basic{ username = "ratelimited", password = "rl-pass-1234" },
+                               strict_fields = false }
       assert(api.contacts.create{ email = "r1@example.com" })
       assert(api.contacts.create{ email = "r2@example.com" })
       local before = #slept

@@ -50,8 +50,18 @@ describe("api.contacts against the fake Mautic", function()
       assert.matches("/api/contacts/99999$", err.url)
     end)
 
-    it("returns a 400 with details for an invalid field", function()
+    it("refuses an invalid value before sending, with details by field", function()
+      fake.clear_log()
       local c, err = api.contacts.create{ email = "not-an-email" }
+      assert.is_nil(c)
+      assert.equal("usage", err.kind)
+      assert.is_false(err.maybe_applied)
+      assert.is_table(err.details.email)
+      assert.is_nil(fake.last("POST"))
+    end)
+
+    it("returns Mautic's 400 with details for an invalid field when sent unchecked", function()
+      local c, err = api.contacts.create({ email = "not-an-email" }, { strict_fields = false })
       assert.is_nil(c)
       assert.equal(400, err.status)
       assert.is_table(err.details.email)
@@ -262,8 +272,9 @@ describe("api.contacts against the fake Mautic", function()
     end)
 
     it("reports a per-item error with its status, keeping the others", function()
-      local results = assert(api.contacts.create_batch{
-        { email = "ok1@example.com" }, { email = "not-an-email" }, { email = "ok2@example.com" } })
+      local results = assert(api.contacts.create_batch({
+        { email = "ok1@example.com" }, { email = "not-an-email" }, { email = "ok2@example.com" } },
+        { strict_fields = false }))
       assert.is_true(results[1].ok)
       assert.equal("ok1@example.com", results[1].item.fields.all.email)
       assert.is_false(results[2].ok)

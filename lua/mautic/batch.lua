@@ -105,6 +105,16 @@ local function item_error(e, status, req_info)
   }
 end
 
+-- Was this entity, answered as merged (200) to a resend, made by an earlier
+-- attempt of the same request? Mautic dated it after that attempt went out
+-- (in the server's clock, from the answer's Date header; 2 s of slack for
+-- its whole-second dates). A contact that existed before is older.
+local function made_by_earlier_attempt(meta, item)
+  if not meta.resent or not meta.first_sent_at or type(item) ~= "table" then return false end
+  local added = http.parse_iso_date(item.dateAdded)
+  return added ~= nil and added >= meta.first_sent_at + (meta.clock_offset or 0) - 2
+end
+
 -- Send one chunk and append its per-item results.
 local function send_chunk(client, family, spec, chunk, results, offset, lean)
   spec.want_body = true
@@ -144,15 +154,17 @@ local function send_chunk(client, family, spec, chunk, results, offset, lean)
       r.ok = false
       r.maybe_applied = false
       r.error = item_error(errs[i] or {}, status, where)
-    elseif lean then
-      -- what a bulk job needs: the id, and whether Mautic created or merged
+    else
+      -- whether Mautic created the row or merged it into an existing one; a
+      -- row merged on a resend was created by the attempt whose answer was lost
       local item = items[i]
       r.ok = true
-      r.id = type(item) == "table" and item.id or nil
-      r.created = status == 201
-    else
-      r.ok = true
-      r.item = entity.bless(client, family, items[i])
+      r.created = status == 201 or made_by_earlier_attempt(meta, item)
+      if lean then
+        r.id = type(item) == "table" and item.id or nil
+      else
+        r.item = entity.bless(client, family, item)
+      end
     end
     results[offset + i] = r
   end
@@ -259,7 +271,7 @@ end
 -- usage mistake (nothing is sent); a row with bad values is refused, not
 -- sent, with a usage error of its own. Returns { rows = to send (converted
 -- where needed), refused = { [i] = result } }, or nil and the error.
-function _M.check_fields(client, family, fname, rows, mode)
+function _M.check_fields(client, family, fname, rows, mode, method)
   local f = require "mautic.fields"
   local out = { rows = rows, refused = {} }
   if not family.def.fields or mode == false then return out end
@@ -267,7 +279,7 @@ function _M.check_fields(client, family, fname, rows, mode)
   if not set then return nil, err end
   local prepared = rows
   for i, row in ipairs(rows) do
-    local sent, unknown, problems = f.check_row(set, row)
+    local sent, unknown, problems = f.check_row(set, row, method)
     if unknown then
       if mode ~= "warn" then return nil, check.usage(("bad argument #1 to '%s' (row %d: %s)"):format(fname, i, unknown)) end
       f.warn(client, { object = set.object, message = unknown, row = i })
@@ -305,10 +317,10 @@ local function rows_handler(route_name, need_id)
     local o, err = batch_options(fname, opts, family.def.fields and (route.put_with_create and EDIT_FIELD_OPTIONS
       or FIELD_BATCH_OPTIONS) or (route.put_with_create and EDIT_BATCH_OPTIONS))
     if not o then return nil, err end
-    local checked, cerr = _M.check_fields(client, family, fname, rows, require("mautic.fields").mode(client, o))
+    local method = (route.put_with_create and o.create) and "PUT" or route.method
+    local checked, cerr = _M.check_fields(client, family, fname, rows, require("mautic.fields").mode(client, o), method)
     if not checked then return nil, cerr end
     local lean = o.results == "ids"
-    local method = (route.put_with_create and o.create) and "PUT" or route.method
     local merges = route_name == "create_batch" and family.def.merge_creates
     local sendable, refused = checked.rows, checked.refused
     return in_chunks(client, o, sendable, function(chunk, offset, results)

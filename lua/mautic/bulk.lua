@@ -43,8 +43,8 @@ local parallel = require "mautic.parallel"
 local endpoint = require "mautic.endpoint"
 local random = require "mautic.random"
 local options = require "mautic.options"
-local list = require "mautic.list"
-local fields = require "mautic.fields"
+local lists = require "mautic.list"
+local fieldsets = require "mautic.fields"
 
 local type, pairs, ipairs, tostring, tonumber, error, pcall =
       type, pairs, ipairs, tostring, tonumber, error, pcall
@@ -322,6 +322,9 @@ end
 -- one row settled: counts, errors, on_row
 local function settle_row(job, res, row)
   local run = job.run
+  -- resent: sent again after an unknown outcome (a timeout, a drop); a row
+  -- created by the attempt whose answer was lost still counts as created
+  if res.resent then run.resent = run.resent + 1 end
   if res.ok then
     if res.created then run.created = run.created + 1 else run.merged = run.merged + 1 end
   else
@@ -349,10 +352,10 @@ function _M.unknown_columns(job, source)
   local function look(key, where)
     if seen[key] then return nil end
     seen[key] = true
-    local why = fields.unknown_key(job.fields, key)
+    local why = fieldsets.unknown_key(job.fields, key)
     if not why then return nil end
     if job.fields_mode == "warn" then
-      fields.warn(job.client, { object = "contact", message = why })
+      fieldsets.warn(job.client, { object = "contact", message = why })
       return nil
     end
     return (where and (where .. ": ") or "") .. why
@@ -381,23 +384,23 @@ end
 -- key of an iterator's row).
 local function checked_row(job, row, i)
   if not job.fields then return row end
-  local sent, unknown, problems = fields.check_row(job.fields, row)
+  local sent, unknown, problems = fieldsets.check_row(job.fields, row, "POST")
   if unknown then
     if job.fields_mode ~= "warn" then error(check.usage(("row %d: %s"):format(i, unknown)), 0) end
     if not job.fields_seen[unknown] then
       job.fields_seen[unknown] = true
-      fields.warn(job.client, { object = "contact", message = unknown, row = i })
+      fieldsets.warn(job.client, { object = "contact", message = unknown, row = i })
     end
     return row
   end
   if not problems then return sent end
   if job.fields_mode == "warn" then
     for k, why in pairs(problems) do
-      fields.warn(job.client, { object = "contact", field = k, value = row[k], message = k .. ": " .. why, row = i })
+      fieldsets.warn(job.client, { object = "contact", field = k, value = row[k], message = k .. ": " .. why, row = i })
     end
     return row
   end
-  local message, details = fields.describe_problems(problems)
+  local message, details = fieldsets.describe_problems(problems)
   return nil, errors.new{ kind = "usage", message = ("row %d: %s"):format(i, message), details = details }
 end
 
@@ -556,7 +559,7 @@ local function summary(job)
   local elapsed = core.now() - job.started
   return {
     total = job.total or job.read, read = job.read,
-    created = run.created, merged = run.merged, failed = run.failed, skipped = run.skipped,
+    created = run.created, merged = run.merged, failed = run.failed, skipped = run.skipped, resent = run.resent,
     pending = (job.total or job.read) - job.settled - run.skipped,
     errors = json.array(job.errors), complete = job.complete or false,
     checkpoint = job.checkpoint, elapsed = elapsed,
@@ -587,9 +590,9 @@ function _M.import_handler(client, family, fname, source, opts)
     total = src.total, identity = src.identity,
     done = {}, done_before = {}, cursor = 1,
     before = { created = 0, merged = 0, failed = 0 },
-    run = { created = 0, merged = 0, failed = 0, skipped = 0 },
+    run = { created = 0, merged = 0, failed = 0, skipped = 0, resent = 0 },
     errors = {}, failures = {}, read = 0, settled = 0,
-    started = core.now(), fields_mode = fields.mode(client, o),
+    started = core.now(), fields_mode = fieldsets.mode(client, o),
     timeout = o.timeout, retries = o.retries, deadline = o.deadline,
   }
 
@@ -608,7 +611,7 @@ function _M.import_handler(client, family, fname, source, opts)
   -- the fields, once for the whole job, and every column or key checked
   -- before the first row goes: a misspelled header would drop a column
   if job.fields_mode ~= false then
-    local set, ferr = fields.get(client, "contact")
+    local set, ferr = fieldsets.get(client, "contact")
     if not set then return give_up(ferr) end
     job.fields = set
     local bad = _M.unknown_columns(job, source)
@@ -715,13 +718,20 @@ end
 _M.contact_value = contact_value
 
 -- every contact field alias, in Mautic's order (id first)
-local function all_fields(client, family)
-  local v, err = endpoint.invoke(client, family, family.routes.get_fields)
-  if not v then return nil, err end
+local function all_fields(client, family, set)
+  local v
+  if set then
+    v = set.by_alias
+  else
+    local err
+    v, err = endpoint.invoke(client, family, family.routes.get_fields)
+    if not v then return nil, err end
+  end
   local list = {}
   for _, f in pairs(type(v) == "table" and v or {}) do
     -- the answer holds company fields too (object "company"): not columns of a contact
-    if type(f) == "table" and type(f.alias) == "string" and (f.object == nil or f.object == "lead") then
+    if type(f) == "table" and type(f.alias) == "string" and (f.object == nil or f.object == "lead")
+       and f.isPublished ~= false then
       list[#list + 1] = f
     end
   end
@@ -735,13 +745,16 @@ local function all_fields(client, family)
   return out
 end
 
+-- columns of an export that are no fields: the contact's id and its tags' names
+local EXPORT_COLUMNS = { id = true, tags = true }
+
 -- what export's table holds besides a list query (search, where, orderBy...)
 local EXPORT_KEYS = { segment = true, fields = true, to = true, on_progress = true, separator = true,
-                      eol = true, header = true, prefetch = true }
+                      eol = true, header = true, prefetch = true, strict_fields = true }
 local EXPORT_QUERY = {
   segment = options.is_either(options.is_int(1), options.is_text), fields = list_or_text, to = "any",
   on_progress = "function", separator = "string", eol = "string", header = "boolean", page_size = options.is_int(1),
-  prefetch = "boolean",
+  prefetch = "boolean", strict_fields = options.FIELDS.strict_fields,
 }
 
 --- contacts.export{ search =, where =, segment =, fields =, to =, ... }
@@ -753,7 +766,7 @@ function _M.export_handler(client, family, fname, q, extra)
   if type(q) ~= "table" then
     return nil, check.usage(("bad argument #1 to '%s' (table expected, got %s)"):format(fname, type(q)))
   end
-  local _, qerr = list.list_query(fname, 1, q, EXPORT_QUERY)
+  local _, qerr = lists.list_query(fname, 1, q, EXPORT_QUERY)
   if qerr then return nil, check.usage((qerr:gsub("unknown query parameter", "unknown key"))) end
   local function bad(msg) return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, msg)) end
   local to = q.to
@@ -791,9 +804,23 @@ function _M.export_handler(client, family, fname, q, extra)
   local iter, ierr = batch.each_handler(client, family, fname, query, extra)
   if not iter then return nil, ierr end
 
+  -- the columns asked for are checked against the contact fields: a
+  -- misspelled one would be an empty column
+  local set
+  if fieldsets.mode(client, q) ~= false then
+    local serr
+    set, serr = fieldsets.get(client, "contact")
+    if not set then return nil, serr end
+    for _, name in ipairs(fields or {}) do
+      if name ~= "id" and name ~= "tags" then
+        local why = fieldsets.unknown_key(set, name)
+        if why and not EXPORT_COLUMNS[name] then return bad("fields: " .. why) end
+      end
+    end
+  end
   if not fields then
     local err
-    fields, err = all_fields(client, family)
+    fields, err = all_fields(client, family, set)
     if not fields then return nil, err end
   end
 

@@ -26,9 +26,9 @@ local _M = { _VERSION = "0.2.0" }
 -- creates on (`fields`: client.unique_fields, email by default)? Then a
 -- create with an unknown outcome may be sent again: Mautic answers the
 -- second one with the same contact.
-function _M.has_unique(fields, row)
+function _M.has_unique(unique, row)
   if type(row) ~= "table" then return false end
-  for _, field in ipairs(fields) do
+  for _, field in ipairs(unique) do
     local v = row[field]
     if (type(v) == "string" and v:find("%S")) or type(v) == "number" then return true end
   end
@@ -182,7 +182,7 @@ end
 -- Returns true, or nil and an error to return, or nil, nil and a usage message to raise.
 local function check_fields(client, family, spec)
   if spec.fields_mode == nil or spec.fields_mode == false then return true end
-  local body, err, unknown = fields.check_write(client, family.def.fields, spec.body, spec.fields_mode)
+  local body, err, unknown = fields.check_write(client, family.def.fields, spec.body, spec.fields_mode, spec.method)
   if body == nil then
     if err then err.method, err.url = spec.method, client.api_url .. spec.path end
     return nil, err, unknown

@@ -21,8 +21,7 @@ local options = require "mautic.options"
 local json = require "mautic.json"
 
 local type, pairs, ipairs, tostring, tonumber, next = type, pairs, ipairs, tostring, tonumber, next
-local find, match, format, lower, gsub, sub = string.find, string.match, string.format, string.lower,
-                                               string.gsub, string.sub
+local find, match, format, lower, gsub = string.find, string.match, string.format, string.lower, string.gsub
 local concat = table.concat
 local floor, huge = math.floor, math.huge
 
@@ -89,10 +88,19 @@ local function decimals(v)
   return #frac
 end
 
+-- a number as PHP's is_numeric reads one: no hex, no "inf", digits on at least one side of the point
+local function numeric_text(s)
+  s = match(s, "^%s*(.-)%s*$")
+  local mantissa, exp = match(s, "^([+-]?[%d.]+)(.*)$")
+  if not mantissa or not (match(mantissa, "^[+-]?%d+%.?%d*$") or match(mantissa, "^[+-]?%.%d+$")) then return nil end
+  if exp ~= "" and not match(exp, "^[eE][+-]?%d+$") then return nil end
+  return tonumber(s)
+end
+_M.numeric_text = numeric_text
+
 local function check_number(field, v)
-  local n = tonumber(v)
-  if type(v) == "string" and not match(v, "^%s*[+-]?%d*%.?%d+[eE]?[+-]?%d*%s*$") then n = nil end
-  if type(v) ~= "number" and type(v) ~= "string" then n = nil end
+  local n
+  if type(v) == "number" then n = v elseif type(v) == "string" then n = numeric_text(v) end
   if not n or n ~= n or n == huge or n == -huge then
     local hint = type(v) == "string" and find(v, "^%s*[+-]?%d+,%d+%s*$") and " (write the decimal point as '.')" or ""
     return nil, format("a number expected, got %s%s", options.describe(v), hint)
@@ -107,13 +115,13 @@ local function check_number(field, v)
 end
 
 local function check_email(_, v)
-  if type(v) == "string" and match(v, "^[^%s@]+@[^%s@]+%.[^%s@]+$") then return v end
+  if type(v) == "string" and match(v, "^[^%s@<>]+@[^%s@<>]+%.[^%s@<>.]+$") then return v end
   return nil, format("an email address expected, got %s", options.describe(v))
 end
 
 local function check_url(_, v)
   if type(v) == "string" and not find(v, "%s") then
-    if match(v, "^%a[%w+.-]*://[^/%s]") then return v end
+    if match(v, "^%a[%w+.-]*://[^/%s]") or match(v, "^/") then return v end
     -- a host without a scheme: Mautic adds http://
     if match(v, "^[%w][%w.-]*%.%a%a+[/?#:]?") and not find(v, "^%a[%w+.-]*:[^%d]") then return v end
   end
@@ -146,19 +154,23 @@ local function valid_time_zone(s)
   return zone == "" or zone == "Z" or match(zone, "^[+-]%d%d:?%d%d$") ~= nil or match(zone, "^[+-]%d%d$") ~= nil
 end
 
--- "YYYY-MM-DD" and, when with_time, "YYYY-MM-DD[ T]HH:MM[:SS][zone]"
-local function valid_date_text(s, with_time)
+-- "YYYY-MM-DD", then maybe a time: "YYYY-MM-DD[ T]HH:MM[:SS]", with a zone
+-- when `zones`, else only a UTC one (a date field keeps the UTC date: a
+-- zone could move it a day)
+local function valid_date_text(s, zones)
   local y, m, d, rest = match(s, "^(%d%d%d%d)%-(%d%d?)%-(%d%d?)(.*)$")
   if not y or not valid_date(y, m, d) then return false end
   if rest == "" then return true end
   local t = match(rest, "^[T ](.+)$")
-  return with_time and t ~= nil and valid_time_zone(t)
+  if not t then return false end
+  if not zones then t = gsub(gsub(t, "Z$", ""), "[+-]00:?00$", "") end
+  return zones and valid_time_zone(t) or valid_time(t)
 end
 
 local DATE_HINT = "; write it as YYYY-MM-DD (Mautic reads 01/05/2024 as January 5 and stores what it cannot read as null)"
 
 local function check_date(_, v)
-  if type(v) == "string" and valid_date_text(v, true) then return v end
+  if type(v) == "string" and valid_date_text(v, false) then return v end
   return nil, format("a date expected, got %s%s", options.describe(v), DATE_HINT)
 end
 
@@ -264,7 +276,19 @@ end
 
 local function check_text(_, v)
   local t = type(v)
+  if t == "string" and find(v, "<", 1, true) then
+    -- Mautic strips tags from these fields: "x<y" would be stored as "x"
+    return nil, format("Mautic strips HTML from this field, and %s holds a '<': it would not be stored as given "
+      .. "(an html field keeps it)", options.describe(v))
+  end
   if t == "string" or t == "number" or t == "boolean" then return v end
+  return nil, format("text expected, got %s", options.describe(v))
+end
+
+-- html fields keep their markup (Mautic only removes event attributes)
+local function check_html(_, v)
+  local t = type(v)
+  if t == "string" or t == "number" then return v end
   return nil, format("text expected, got %s", options.describe(v))
 end
 
@@ -298,7 +322,7 @@ local CHECKS = {
   country = check_country, locale = check_locale, timezone = check_timezone,
   -- any text: lookups suggest values but Mautic stores any (checked on 5.1 and 7.0)
   lookup = check_text, region = check_text, text = check_text, textarea = check_text, tel = check_text,
-  html = check_text,
+  html = check_html,
 }
 _M.CHECKS = CHECKS
 
@@ -397,17 +421,33 @@ function _M.check_value(set, key, v)
   return check(f, v)
 end
 
+-- Does PHP read v as a number whose integer part is 0? Mautic drops such a
+-- value from a contact create or PATCH, whatever the field (0, "0", "00", 0.4).
+local function php_zero(v)
+  local n
+  if type(v) == "number" then n = v elseif type(v) == "string" then n = numeric_text(v) end
+  return n ~= nil and n > -1 and n < 1
+end
+
+local ZERO = "Mautic drops a value it reads as the number 0 from a contact create or PATCH (the field keeps its "
+  .. "old value, or stays empty); to store it, edit with { create = true } (a PUT, which clears the fields not sent)"
+
 --- Check one row (a table of alias -> value).
+-- @tparam table set the field set
+-- @tparam table row
+-- @tparam[opt] string method the request's method: a contact's POST and PATCH drop zeros
 -- @treturn table the row to send (a copy when a value was converted)
 -- @treturn string|nil the first unknown key's message (a usage mistake)
 -- @treturn table|nil problems with values: alias -> message
-function _M.check_row(set, row)
+function _M.check_row(set, row, method)
   local out = row
   local problems
+  local drops_zero = set.object == "contact" and (method == "POST" or method == "PATCH")
   for k, v in pairs(row) do
     local unknown = _M.unknown_key(set, k)
     if unknown then return row, unknown end
     local sent, why = _M.check_value(set, k, v)
+    if sent ~= nil and drops_zero and set.by_alias[k] and php_zero(v) then sent, why = nil, ZERO end
     if sent == nil then
       problems = problems or {}
       problems[k] = why
@@ -441,28 +481,31 @@ end
 -- @tparam string object "contact" or "company"
 -- @tparam table row the body
 -- @param mode true, false or "warn"
+-- @tparam string method the request's method
 -- @treturn[1] table the row to send
 -- @treturn[2] nil
 -- @treturn[2] mautic.error|nil the error to return (fields unreadable, or bad values: kind "usage", details by field)
 -- @treturn[2] string|nil a usage message to raise (an unknown key)
-function _M.check_write(client, object, row, mode)
+function _M.check_write(client, object, row, mode, method)
   if mode == false or type(row) ~= "table" then return row end
   local set, err = _M.get(client, object)
   if not set then return nil, err end
-  local out, unknown, problems = _M.check_row(set, row)
+  local out, unknown, problems = _M.check_row(set, row, method)
   if unknown then
     if mode ~= "warn" then return nil, nil, unknown end
     _M.warn(client, { object = object, message = unknown })
     -- the other keys are still checked, the unknown one is sent as given
     local rest = {}
     for k, v in pairs(row) do if not _M.unknown_key(set, k) then rest[k] = v end end
-    local checked, _, more = _M.check_row(set, rest)
+    local checked, _, more = _M.check_row(set, rest, method)
     for k, v in pairs(row) do if checked[k] == nil then checked[k] = v end end
     out, problems = checked, more
   end
   if problems then
     if mode == "warn" then
-      for k, why in pairs(problems) do _M.warn(client, { object = object, field = k, value = row[k], message = k .. ": " .. why }) end
+      for k, why in pairs(problems) do
+        _M.warn(client, { object = object, field = k, value = row[k], message = k .. ": " .. why })
+      end
       return row == out and row or out
     end
     local message, details = _M.describe_problems(problems)

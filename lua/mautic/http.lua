@@ -59,6 +59,22 @@ function _M.parse_http_date(s)
   return days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss
 end
 
+--- Epoch seconds of an ISO 8601 date and time as Mautic writes them
+-- ("2026-12-03T17:56:07+00:00", also with "Z" or a space), or nil.
+function _M.parse_iso_date(s)
+  if type(s) ~= "string" then return nil end
+  local y, mo, d, h, mi, sec, zone = match(s, "^(%d%d%d%d)%-(%d%d)%-(%d%d)[T ](%d%d):(%d%d):?(%d*)(.*)$")
+  if not y then return nil end
+  local offset = 0
+  if zone ~= "" and zone ~= "Z" then
+    local sign, zh, zm = match(zone, "^([+-])(%d%d):?(%d%d)$")
+    if not sign then return nil end
+    offset = (tonumber(zh) * 3600 + tonumber(zm) * 60) * (sign == "+" and 1 or -1)
+  end
+  return days_from_civil(tonumber(y), tonumber(mo), tonumber(d)) * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60
+         + (tonumber(sec) or 0) - offset
+end
+
 --- Seconds to wait before a rate-limited call may be tried again.
 -- Mautic sends no Retry-After: the reset time comes as epoch seconds in
 -- X-RateLimit-Reset. A Retry-After from a proxy is honoured too, in seconds
@@ -195,9 +211,18 @@ local function probe(client, req)
 end
 
 -- What the caller learns besides the answer: also kept as api.last_response().
-local function finish(client, status, headers, body, attempts, resent, already_done)
+-- first_sent_at: when the first attempt went (client clock), and the
+-- server's clock ahead of the client's by `clock_offset` seconds (from the
+-- answer's Date header; 0 without one): with a resend, what the server
+-- dated after first_sent_at + clock_offset may be the first attempt's work.
+local function finish(client, status, headers, body, attempts, resent, already_done, first_sent_at)
   local meta = { status = status, headers = headers, body = body, attempts = attempts,
                  resent = resent or nil, already_done = already_done or nil }
+  if resent then
+    local server_now = _M.parse_http_date(headers and headers["date"])
+    meta.first_sent_at = first_sent_at
+    meta.clock_offset = server_now and (server_now - client.now()) or 0
+  end
   client.last = { status = status, headers = headers, attempts = attempts,
                   resent = meta.resent, already_done = meta.already_done }
   return meta
@@ -262,7 +287,7 @@ function _M.send(client, req, spec)
   local resent = false     -- sent again after an attempt that may have been applied
   local must_probe = false
   local deadline = new_deadline(client, spec, req)
-  local last_err
+  local last_err, first_sent_at
   while true do
     if not fit(client, deadline, req) then
       local err = past_deadline(deadline, req, last_err, attempts)
@@ -300,6 +325,7 @@ function _M.send(client, req, spec)
 
     if maybe then resent = true end
     attempts = attempts + 1
+    if attempts == 1 then first_sent_at = client.now() end
     local status, headers, body, sent = client.transport(req)
     local class, err, wait
     if not status then
@@ -312,7 +338,7 @@ function _M.send(client, req, spec)
       if status < 300 then
         local v, derr = decode_answer(status, headers, body, req, spec)
         if v ~= nil then
-          return v, finish(client, status, headers, body, attempts, resent)
+          return v, finish(client, status, headers, body, attempts, resent, nil, first_sent_at)
         end
         class, err = "garbage", derr
       else
@@ -339,7 +365,7 @@ function _M.send(client, req, spec)
           return nil, renew_err
         elseif status == 404 and call == "delete" and maybe then
           -- an earlier attempt may have deleted it: done, and flagged so
-          return true, finish(client, status, headers, body, attempts, resent, true)
+          return true, finish(client, status, headers, body, attempts, resent, true, first_sent_at)
         else
           class = outcome.classify(status)
           err = status_error(client, status, headers, body, decoded, req)

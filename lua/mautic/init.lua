@@ -298,6 +298,25 @@ function _M.new(opts)
     return v     -- not http.call's meta: a second value must mean failure
   end
 
+  --- The contact or company fields that writes are checked against (see
+  -- mautic.fields): { object, by_alias = alias -> field, names = { ... } },
+  -- read from Mautic once per fields_ttl.
+  function api.fields(object)
+    if object ~= "contact" and object ~= "company" then
+      error("bad argument #1 to 'fields' (\"contact\" or \"company\" expected, got "
+        .. options.describe(object) .. ")", 2)
+    end
+    local set, err = require("mautic.fields").get(client, object)
+    if not set and client.raise then error(err, 2) end
+    return set, err
+  end
+
+  --- Forget the fields read so far: the next checked write reads them again
+  -- (after a field was added or changed in Mautic).
+  function api.refresh_fields()
+    require("mautic.fields").forget(client)
+  end
+
   --- Close the connection (the client can still be used; it reconnects).
   function api.close()
     if client.close_transport then client.close_transport() end

@@ -43,7 +43,8 @@ local function check_config(cfg)
     if not (type(v) == want or (k == "expires_in" and v == false)) then
       return nil, ("config %s must be a %s"):format(k, want)
     end
-    if want == "number" and (v < 0 or v ~= v) then return nil, ("config %s must be >= 0"):format(k) end
+    if want == "number" and v ~= v then return nil, ("config %s must be a number"):format(k) end
+    if want == "number" and v < 0 and k ~= "clock_offset" then return nil, ("config %s must be >= 0"):format(k) end
     if k == "batch_limit" and v % 1 ~= 0 then return nil, "config batch_limit must be a whole number" end
   end
   return true

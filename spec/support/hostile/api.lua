@@ -105,7 +105,7 @@ function _M.params(req)
 end
 
 local function now_text()
-  return os.date("!%Y-%m-%dT%H:%M:%S+00:00", ngx.time())
+  return os.date("!%Y-%m-%dT%H:%M:%S+00:00", ngx.time() + (store.config.clock_offset or 0))
 end
 
 -- ---------------------------------------------------------------- auth

@@ -16,6 +16,7 @@ local DEFAULTS = {
   auth = true,                  -- false: /api needs no credentials
   batch_limit = 200,            -- api_batch_max_limit
   merge_contacts = true,        -- a create with a known email merges into that contact
+  clock_offset = 0,             -- seconds added to the dates it writes (dateAdded): a contact made "an hour ago"
   version = "5.1.0",            -- Mautic-Version on controller answers
 }
 
