@@ -3,7 +3,6 @@
 -- the client checks every contact and company write against the field list
 -- it reads once per client (and TTL) from Mautic.
 local fake = require "support.fake"
-local mautic = require "mautic"
 local fields = require "mautic.fields"
 local json = require "mautic.json"
 local sys = require "support.sys"
@@ -14,7 +13,8 @@ local CUSTOM = {
   { alias = "pnum", type = "number", properties = {} },
   { alias = "pmoney", type = "number", properties = { scale = 2, roundmode = 4 } },
   { alias = "pdate", type = "date" }, { alias = "pdatetime", type = "datetime" }, { alias = "ptime", type = "time" },
-  { alias = "pselect", type = "select", properties = { list = { { label = "Alpha", value = "a" }, { label = "Beta", value = "b" } } } },
+  { alias = "pselect", type = "select",
+    properties = { list = { { label = "Alpha", value = "a" }, { label = "Beta", value = "b" } } } },
   { alias = "pmulti", type = "multiselect", properties = { list = { { label = "Alpha", value = "a" },
     { label = "Beta", value = "b" }, { label = "Gamma", value = "c" } } } },
   { alias = "purl", type = "url" }, { alias = "pcountry", type = "country" }, { alias = "plocale", type = "locale" },
