@@ -19,6 +19,7 @@ local endpoint = require "mautic.endpoint"
 local families = require "mautic.api"
 local auth = require "mautic.auth"
 local redact = require "mautic.redact"
+local security = require "mautic.transport.security"
 
 local type, error, pairs, ipairs, pcall, rawset, tostring, tonumber, setmetatable =
       type, error, pairs, ipairs, pcall, rawset, tostring, tonumber, setmetatable
@@ -145,7 +146,7 @@ local warned_plain_basic = false
 --   timeout (30), connect_timeout (10), retries (2), rate_limit_retries (3),
 --   max_retry_wait (60), batch_limit (200), max_response_bytes (32 MiB),
 --   unique_fields ({ "email" }: the contact fields Mautic merges creates on),
---   raise (false), tls = { verify, ca_file }, proxy,
+--   raise (false), tls = { verify, ca_file, server_name, cert_file, key_file }, proxy,
 --   transport (function(req) -> status, headers, body | nil, msg, kind),
 --   sleep (function(seconds)), user_agent, rate_limit (a shared request
 --   budget: mautic.limit.shm(...) or mautic.limit.redis{...})
@@ -174,6 +175,10 @@ function _M.new(opts)
 
   opt_type(opts, "tls", "table", 2)
   opt_type(opts, "proxy", "string", 2)
+  -- every transport checks these again per request; a mistake here (an
+  -- unknown or misspelt tls key) is the caller's, so it raises at once
+  local bad_security = security.check(opts.tls, opts.proxy)
+  if bad_security then error("bad argument #1 to 'new' (" .. bad_security .. ")", 2) end
   opt_type(opts, "sleep", "function", 2)
   opt_type(opts, "user_agent", "string", 2)
   local a = opts.auth
