@@ -117,6 +117,18 @@ local function set_client_cert(sock, tls)
   return sock:setclientcert(cert, key)
 end
 
+-- The TLS handshake, its failures as values. lua-resty-core 0.1.25 (Debian
+-- 12) raises "assertion failed!" when a handshake that finished at once
+-- fails its certificate or name check afterwards (nginx's error log says
+-- which): that is a failed handshake too. reused_session is nil, never
+-- false: with false that same path answers true, verification failed or not.
+local function handshake(sock, name, verify)
+  local ok, session, err = pcall(sock.sslhandshake, sock, nil, name, verify)
+  if not ok then return nil, "handshake failed (" .. tostring(session) .. "; see nginx's error log)" end
+  if not session then return nil, err end
+  return true
+end
+
 -- A new connection gets its tunnel (through a proxy) and its TLS
 -- handshake; a pooled one had both, with the same settings (the pool's
 -- name says so).
@@ -148,7 +160,7 @@ function net.connect(scheme, host, port, req, proxy)
       ok, err = set_client_cert(sock, tls)
       if not ok then sock:close() return nil, "TLS: " .. tostring(err), "tls" end
     end
-    ok, err = sock:sslhandshake(nil, tls.server_name or host, tls.verify ~= false)
+    ok, err = handshake(sock, tls.server_name or host, tls.verify ~= false)
     if not ok then sock:close() return nil, "TLS: " .. tostring(err), "tls" end
   end
   return conn
