@@ -101,6 +101,18 @@ describe("TLS options with libcurl", function()
       assert.equal("127.0.0.1:" .. srv.url:match("(%d+)$"), log[1].target)
     end)
 
+    it("carries the OAuth2 token request too: the client secret never goes around the proxy", function()
+      local fake = require "support.fake"
+      fake.reset()
+      local api = mautic.new{ url = fake.url, proxy = with_credentials, retries = 0,
+                              auth = mautic.auth.oauth2{ client_id = "fake-client", client_secret = "fake-secret" } }
+      assert(api.contacts.list())
+      local log = proxy.log()
+      assert.equal("POST", log[1].method)
+      assert.equal(fake.url .. "/oauth/v2/token", log[1].target)
+      api.close()
+    end)
+
     it("never lends a tunnel opened with the proxy's credentials to a client without them", function()
       assert(whoami({ ca_file = srv.ca_file }, { proxy = with_credentials }))
       local _, err = whoami({ ca_file = srv.ca_file }, { proxy = proxy.url })
