@@ -29,7 +29,7 @@ build = {
     ["mautic.core"] = {
       sources = { "src/buffer.c", "src/core.c", "src/crypto.c", "src/encoding.c", "src/files.c",
                   "src/json_decode.c", "src/json_scalar.c", "src/listener.c", "src/multi.c", "src/multi_loop.c",
-                  "src/reqcheck.c", "src/result.c", "src/session.c", "src/share.c", "src/tcp.c", "src/xfer.c" },
+                  "src/reqcheck.c", "src/result.c", "src/session.c", "src/share.c", "src/tcp.c", "src/trust.c", "src/xfer.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl", "crypto" },
       incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
@@ -106,6 +106,8 @@ build = {
     ["mautic.transport.haproxy"] = "lua/mautic/transport/haproxy.lua",
     ["mautic.transport.http1"] = "lua/mautic/transport/http1.lua",
     ["mautic.transport.ngx"] = "lua/mautic/transport/ngx.lua",
+    ["mautic.transport.proxy"] = "lua/mautic/transport/proxy.lua",
+    ["mautic.transport.security"] = "lua/mautic/transport/security.lua",
     ["mautic.webhook"] = "lua/mautic/webhook.lua",
     ["mautic.where"] = "lua/mautic/where.lua",
     -- the fake Mautic server's modules (nginx loads them; bin/fake-mautic finds them in the Lua tree)

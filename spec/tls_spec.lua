@@ -3,25 +3,14 @@ local mautic = require "mautic"
 -- A second fake server with a self-signed certificate: TLS verification is
 -- on by default, so the request is refused until the client is given the CA.
 describe("TLS", function()
-  local url, ca_file, piddir
+  local srv, url, ca_file
 
   setup(function()
-    piddir = os.tmpname()
-    os.remove(piddir)
-    os.execute("mkdir -p " .. piddir)
-    local pid = io.open("/proc/self/stat"):read("*l"):match("^(%d+)")
-    local p = io.popen(("env -u LD_PRELOAD bin/fake-mautic start --tls --watch-pid %s --pid-file %s/fake.pid 2>%s/err")
-      :format(pid, piddir, piddir))
-    url = p:read("*l")
-    p:close()
-    ca_file = io.open(piddir .. "/err"):read("*a"):match("ca_file=(%S+)")
-    assert(url and url:match("^https://"), "no TLS fake server")
-    assert(ca_file, "the fake did not say where its certificate is")
+    srv = require("support.tls_fake").start()
+    url, ca_file = srv.url, srv.ca_file
   end)
 
-  teardown(function()
-    os.execute(("bin/fake-mautic stop --pid-file %s/fake.pid >/dev/null 2>&1; rm -rf %s"):format(piddir, piddir))
-  end)
+  teardown(function() if srv then srv.stop() end end)
 
   local auth = mautic.auth.basic{ username = "admin", password = "mautic" }
 

@@ -54,6 +54,9 @@ typedef struct mc_req {
     long connect_timeout_ms;
     int verify;
     const char *ca_file;
+    const char *server_name; /* name sent (SNI) and checked, or NULL: the URL's host */
+    const char *cert_file;  /* client certificate (PEM), or NULL */
+    const char *key_file;   /* its key, or NULL: in cert_file */
     const char *proxy;      /* NULL: curl's default (environment) */
     size_t max_bytes;       /* largest answer kept in memory; 0: no limit */
     int fresh;              /* a connection of its own, closed after */
@@ -63,6 +66,7 @@ typedef struct mc_req {
 typedef struct mc_xfer {
     CURL *easy;
     struct curl_slist *hdrs;
+    struct curl_slist *connect_to; /* tls.server_name: that name -> the URL's host */
     curl_mime *mime;
     FILE *out;              /* open while a 2xx body is being written */
     char *out_path;         /* where the body goes (malloc'd copy) */
@@ -99,6 +103,12 @@ void mc_req_check(lua_State *L, int idx, mc_req *r);
 int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r);
 int mc_xfer_early(mc_xfer *x, const char *kind, const char *fmt, ...);
 int mc_xfer_body_to_file(mc_xfer *x);
+int mc_xfer_add_header(mc_xfer *x, const char *line);
+
+/* trust.c: the TLS settings and the proxy of a request, applied to its
+   transfer (after the URL and headers are set, before CURLOPT_HTTPHEADER);
+   0, or -1 with x->early set */
+int mc_trust_apply(mc_xfer *x, const mc_req *r, int has_host_header);
 void mc_xfer_release(mc_xfer *x);
 void mc_xfer_finish(mc_xfer *x);
 void mc_xfer_destroy(mc_xfer *x);

@@ -214,6 +214,63 @@ static size_t check_parts(lua_State *L, int arg, int p)
     return n;
 }
 
+/* the settings of `tls` (lua/mautic/transport/security.lua checks the same
+   for the transports over cosockets). An unknown key is an error, not
+   ignored: a misspelt `verfy = false` or a setting this core does not have
+   must not leave the request with defaults the caller did not ask for. */
+static const char *const tls_keys[] = {
+    "verify", "ca_file", "server_name", "cert_file", "key_file", NULL
+};
+
+static const char *tls_path(lua_State *L, int arg, int t, const char *field, const char *what)
+{
+    size_t n;
+    const char *s = opt_string(L, arg, t, field, what, &n, 0);
+    if (s != NULL && n == 0)
+        req_error(L, arg, "%s must not be empty", what);
+    return s;
+}
+
+static void check_tls(lua_State *L, int arg, int t, mc_req *r)
+{
+    const char *s;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        int i = 0;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            for (i = 0; tls_keys[i] != NULL; i++)
+                if (strcmp(lua_tostring(L, -2), tls_keys[i]) == 0)
+                    break;
+        if (lua_type(L, -2) != LUA_TSTRING)
+            req_error(L, arg, "tls keys must be strings");
+        if (tls_keys[i] == NULL)
+            req_error(L, arg, "unknown tls option '%s' (known: ca_file, cert_file, key_file, server_name, verify)",
+                      lua_tostring(L, -2));
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, t, "verify");
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isboolean(L, -1))
+            req_error(L, arg, "tls.verify must be a boolean");
+        r->verify = lua_toboolean(L, -1);
+    }
+    lua_pop(L, 1);
+    r->ca_file = tls_path(L, arg, t, "ca_file", "tls.ca_file");
+    r->cert_file = tls_path(L, arg, t, "cert_file", "tls.cert_file");
+    r->key_file = tls_path(L, arg, t, "key_file", "tls.key_file");
+    if (r->key_file != NULL && r->cert_file == NULL)
+        req_error(L, arg, "tls.key_file needs tls.cert_file");
+    s = tls_path(L, arg, t, "server_name", "tls.server_name");
+    if (s != NULL) {
+        /* a host name: it goes into the URL and a CONNECT_TO entry */
+        const char *p;
+        for (p = s; *p; p++)
+            if (!isalnum((unsigned char)*p) && !(p > s && (*p == '.' || *p == '-')))
+                req_error(L, arg, "tls.server_name must be a host name (letters, digits, '.' and '-')");
+        r->server_name = s;
+    }
+}
+
 void mc_req_check(lua_State *L, int idx, mc_req *r)
 {
     int t;
@@ -275,14 +332,7 @@ void mc_req_check(lua_State *L, int idx, mc_req *r)
         if (!lua_istable(L, -1))
             req_error(L, idx, "tls must be a table");
         t = lua_gettop(L);
-        lua_getfield(L, t, "verify");
-        if (!lua_isnil(L, -1)) {
-            if (!lua_isboolean(L, -1))
-                req_error(L, idx, "tls.verify must be a boolean");
-            r->verify = lua_toboolean(L, -1);
-        }
-        lua_pop(L, 1);
-        r->ca_file = opt_string(L, idx, t, "ca_file", "tls.ca_file", NULL, 0);
+        check_tls(L, idx, t, r);
     }
 
     r->proxy = opt_string(L, idx, idx, "proxy", "proxy", NULL, 0);

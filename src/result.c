@@ -191,6 +191,15 @@ static const char *push_failure(lua_State *L, mc_xfer *x, CURLcode code, int sen
        was not HTTP (HTTP/0.9 or garbage), not that the URL was wrong */
     if (sent && code == CURLE_UNSUPPORTED_PROTOCOL)
         return "network";
+    /* a proxy that refused the tunnel (a 407 without its credentials, a
+       403): libcurl says "receive error", but it is the proxy's answer,
+       and the cosocket transports say "proxy" too */
+    if (!sent) {
+        long connect_code = 0;
+        if (curl_easy_getinfo(x->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code) == CURLE_OK &&
+            connect_code >= 300)
+            return "proxy";
+    }
     return mc_kind_of(code);
 }
 

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mcore.h"
 
@@ -149,7 +150,7 @@ static char *header_line(lua_State *L)
     return line;
 }
 
-static int add_header(mc_xfer *x, const char *line)
+int mc_xfer_add_header(mc_xfer *x, const char *line)
 {
     struct curl_slist *l = curl_slist_append(x->hdrs, line);
     if (l == NULL)
@@ -209,10 +210,17 @@ static int apply_parts(lua_State *L, mc_xfer *x, const mc_req *r)
     return 0;
 }
 
+/* is a header name "Host", in any case? */
+static int is_host(const char *name)
+{
+    return name != NULL && strcasecmp(name, "Host") == 0;
+}
+
 int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
 {
     CURLcode rc = CURLE_OK;
     CURL *e;
+    int has_host = 0;
 
     mc_xfer_release(x);
     if (x->easy == NULL) {
@@ -257,14 +265,6 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
         SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
     if (r->connect_timeout_ms > 0)
         SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
-    if (!r->verify) {
-        SET(CURLOPT_SSL_VERIFYPEER, 0L);
-        SET(CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (r->ca_file != NULL)
-        SET(CURLOPT_CAINFO, r->ca_file);
-    if (r->proxy != NULL)
-        SET(CURLOPT_PROXY, r->proxy);
     if (r->fresh) {
         /* neither take a cached connection nor leave this one behind */
         SET(CURLOPT_FRESH_CONNECT, 1L);
@@ -274,13 +274,14 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
         return mc_xfer_early(x, mc_kind_of(rc), "%s", curl_easy_strerror(rc));
 
     /* headers: no "Expect: 100-continue" round trip */
-    if (add_header(x, "Expect:") != 0)
+    if (mc_xfer_add_header(x, "Expect:") != 0)
         return mc_xfer_early(x, "memory", "out of memory");
     if (r->headers) {
         lua_pushnil(L);
         while (lua_next(L, r->headers)) {
             char *line = header_line(L);
-            int bad = line == NULL || add_header(x, line) != 0;
+            has_host = has_host || is_host(lua_tostring(L, -2));
+            int bad = line == NULL || mc_xfer_add_header(x, line) != 0;
             free(line);
             lua_pop(L, 1);
             if (bad) {
@@ -289,6 +290,9 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
             }
         }
     }
+    /* TLS and proxy: after the headers (tls.server_name adds a Host) */
+    if (mc_trust_apply(x, r, has_host) != 0)
+        return -1;
     SET(CURLOPT_HTTPHEADER, x->hdrs);
 
     if (r->parts && apply_parts(L, x, r) != 0)
@@ -344,6 +348,10 @@ static void free_curl_referenced(mc_xfer *x)
     if (x->hdrs != NULL) {
         curl_slist_free_all(x->hdrs);
         x->hdrs = NULL;
+    }
+    if (x->connect_to != NULL) {
+        curl_slist_free_all(x->connect_to);
+        x->connect_to = NULL;
     }
     if (x->mime != NULL) {
         curl_mime_free(x->mime);

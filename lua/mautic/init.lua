@@ -20,6 +20,7 @@ local families = require "mautic.api"
 local auth = require "mautic.auth"
 local redact = require "mautic.redact"
 local options = require "mautic.options"
+local security = require "mautic.transport.security"
 
 local type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable =
       type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable
@@ -117,7 +118,8 @@ local CLIENT_OPTIONS = {
 }
 _M.CLIENT_OPTIONS = CLIENT_OPTIONS
 
-local TLS_OPTIONS = { verify = "boolean", ca_file = options.is_text }
+local TLS_OPTIONS = { verify = "boolean", ca_file = options.is_text, server_name = options.is_text,
+                      cert_file = options.is_text, key_file = options.is_text }
 
 -- api.request(method, path, opts)
 local REQUEST_METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true, HEAD = true }
@@ -160,7 +162,7 @@ local warned_plain_basic = false
 --   batch_limit (200), max_response_bytes (32 MiB), unique_fields ({ "email" }:
 --   the contact fields Mautic merges creates on), strict_fields (true, false
 --   or "warn"), on_field_warning(warning), fields_ttl (300), raise (false),
---   tls = { verify, ca_file }, proxy, transport (function(req) -> status,
+--   tls = { verify, ca_file, server_name, cert_file, key_file }, proxy, transport (function(req) -> status,
 --   headers, body | nil, msg, kind), sleep (function(seconds)), now, user_agent,
 --   rate_limit (a shared request budget: mautic.limit.shm(...) or mautic.limit.redis{...}).
 --   An unknown key or a bad value raises at the caller's line.
@@ -189,6 +191,10 @@ function _M.new(opts)
   url = gsub(url, "/api$", "")
   url = gsub(url, "/+$", "")
 
+  -- what the transports check again per request (a tls key's value, a
+  -- proxy with CR or LF): a mistake here is the caller's, so it raises at once
+  local bad_security = security.check(opts.tls, opts.proxy)
+  if bad_security then error("bad argument #1 to 'new' (" .. bad_security .. ")", 2) end
   if opts.proxy and redact.has_credentials(opts.proxy) then
     -- the proxy's password goes to curl, never into a message
     local userinfo = opts.proxy:match("^%a[%w+.-]*://(.*)@") or opts.proxy:match("^(.*)@")

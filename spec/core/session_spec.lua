@@ -443,6 +443,10 @@ describe("core.session", function()
       { "a string timeout", { timeout = "5" } },
       { "a non-boolean tls.verify", { tls = { verify = "no" } } },
       { "a non-table tls", { tls = true } },
+      { "an unknown tls option (never ignored)", { tls = { verfy = false } } },
+      { "a tls.key_file without tls.cert_file", { tls = { key_file = "/etc/hosts" } } },
+      { "an empty tls.ca_file", { tls = { ca_file = "" } } },
+      { "a tls.server_name that is no host name", { tls = { server_name = "a.example/x" } } },
       { "a non-string proxy", { proxy = 8080 } },
     }
     for _, c in ipairs(bad) do

@@ -171,6 +171,10 @@ function _M.handle()
     args = log.redact_args(util.parse_php(query)),
     content_type = ct or json.null, body = body and log.redact_body(body, ct) or json.null,
     headers = log.redact_headers(headers), auth = auth.label(req), token_of = auth.token_owner(req),
+    -- which connection carried it, and (over TLS) whether its handshake
+    -- resumed a session: specs count connections and handshakes with these
+    connection = tonumber(ngx.var.connection),
+    tls_resumed = ngx.var.https == "on" and ngx.var.ssl_session_reused == "r" or nil,
   }
   -- logged on arrival, its status filled in when it is answered: a request
   -- still in flight when a spec resets the fake (a client that timed out on

@@ -225,7 +225,7 @@ local function flow_request(client_opts, path, sign_opts)
   local status, headers, body = transport{
     method = "POST", url = url, body = "",
     headers = { Authorization = header, Accept = "application/x-www-form-urlencoded, application/json" },
-    timeout = client_opts.timeout or 30, tls = client_opts.tls,
+    timeout = client_opts.timeout or 30, tls = client_opts.tls, proxy = client_opts.proxy,
   }
   if close then close() end
   if not status then

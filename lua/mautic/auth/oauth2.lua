@@ -171,6 +171,7 @@ local function token_request(transport, url, form, opts)
     headers = { ["Content-Type"] = "application/x-www-form-urlencoded", Accept = "application/json" },
     body = query.encode(form),
     timeout = opts.timeout or 30, connect_timeout = opts.connect_timeout or 10, tls = opts.tls,
+    proxy = opts.proxy,   -- the secret goes the way the API calls go, never around the proxy
   }
   local clock = opts.now or core.now
   local resent = 0
@@ -234,7 +235,8 @@ function _M.authorize_url(o)
 end
 
 --- Trade an authorization code for tokens.
--- @tparam table o url, client_id, client_secret, redirect_uri, code
+-- @tparam table o url, client_id, client_secret, redirect_uri, code; tls, proxy,
+--   timeout, transport as mautic.new takes them
 -- @treturn[1] table tokens { access_token, refresh_token, expires_at, ... }
 -- @treturn[2] nil
 -- @treturn[2] mautic.error kind "auth"

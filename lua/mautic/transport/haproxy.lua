@@ -10,19 +10,31 @@
 -- goes out once, `sent` is known, and max_bytes stops a huge answer.
 --
 -- Limits of core.tcp, to know: no keepalive pool (each request opens a
--- connection and says `Connection: close`); `connect_ssl` verifies the
--- certificate by HAProxy's `ssl-server-verify` and default CA, not by the
--- request's `tls` table; a host name is resolved by HAProxy itself (an IP
--- address or a name in /etc/hosts is safest). In sample fetches and
--- converters HAProxy allows no sockets: a call there returns a "usage"
--- error instead of sending.
+-- connection and says `Connection: close`, so no connection ever serves
+-- two settings); a host name is resolved by HAProxy itself (an IP address
+-- or a name in /etc/hosts is safest). In sample fetches and converters
+-- HAProxy allows no sockets: a call there returns a "usage" error instead
+-- of sending.
+--
+-- TLS: `connect_ssl` checks no certificate at all (HAProxy 2.6 builds the
+-- socket's server with `verify none`, whatever `ssl-server-verify` says;
+-- spec/haproxy_spec.lua shows a self-signed certificate accepted), sends no
+-- server name and no client certificate, and cannot start TLS on a socket
+-- already open (so no https through a proxy tunnel). So an https request
+-- is sent only with `tls = { verify = false }` said in so many words, and
+-- tls.ca_file, tls.server_name, tls.cert_file and an https request through
+-- a proxy are refused ("usage", naming the setting) rather than dropped.
+-- To verify, send over http:// to a listener of this HAProxy whose server
+-- line makes the TLS connection (`ssl verify required ca-file ... sni ...`).
+-- An http:// proxy works for http URLs (absolute form, mautic.transport.http1).
 --
 -- The C core (mautic.core, built for Lua 5.3 in build/lua5.3, the Lua that
 -- Debian's HAProxy embeds) is still loaded, for the crypto and encoding
 -- primitives; its libcurl is never used inside HAProxy.
 local http1 = require "mautic.transport.http1"
 
-local type, tostring, setmetatable, pcall, floor, rawget = type, tostring, setmetatable, pcall, math.floor, rawget
+local type, tostring, setmetatable, pcall, ipairs, floor, rawget =
+      type, tostring, setmetatable, pcall, ipairs, math.floor, rawget
 
 local hap = rawget(_G, "core")
 
@@ -58,20 +70,49 @@ end
 
 local net = { pooled = false }
 
+local HOW = "send over http:// to a listener of this HAProxy whose server line verifies "
+         .. "(ssl verify required ca-file ... sni str(<name>))"
+
+function net.refuse(scheme, req, proxy)
+  if scheme ~= "https" then return nil end
+  local tls = req.tls or {}
+  if tls.verify ~= false then
+    return "HAProxy's core.tcp cannot verify a TLS certificate (connect_ssl accepts any): " .. HOW
+        .. ", or set tls = { verify = false } to accept an unverified connection"
+  end
+  for _, k in ipairs{ "ca_file", "server_name", "cert_file" } do
+    if tls[k] then
+      return "tls." .. k .. " cannot be used over HAProxy's core.tcp (connect_ssl takes no such setting): " .. HOW
+    end
+  end
+  if proxy then
+    return "an https request through a proxy cannot be sent over HAProxy's core.tcp (no TLS inside a tunnel): " .. HOW
+  end
+end
+
 function net.now()
   local t = hap.now()
   return t.sec + t.usec / 1e6
 end
 
-function net.connect(scheme, host, port, req)
+-- net.refuse has turned away what core.tcp cannot do: a proxy here is
+-- for an http URL, whose request goes to it in absolute form
+function net.connect(scheme, host, port, req, proxy)
   local sock = hap.tcp()
   sock:settimeout(seconds(req.connect_timeout, 10))
   local ok, err
-  if scheme == "https" then ok, err = sock:connect_ssl(host, port) else ok, err = sock:connect(host, port) end
+  if proxy then
+    ok, err = sock:connect(proxy.host, proxy.port)
+    host, port = proxy.host, proxy.port
+  elseif scheme == "https" then
+    ok, err = sock:connect_ssl(host, port)
+  else
+    ok, err = sock:connect(host, port)
+  end
   if not ok then
     sock:close()
-    return nil, "cannot connect to " .. host .. ":" .. port .. ": " .. tostring(err or "failed"),
-           scheme == "https" and "tls" or "connect"
+    return nil, "cannot connect to " .. (proxy and "proxy " or "") .. host .. ":" .. port .. ": "
+                .. tostring(err or "failed"), scheme == "https" and "tls" or "connect"
   end
   sock:settimeout(seconds(req.timeout, 30))
   return setmetatable({ sock = sock }, Conn)

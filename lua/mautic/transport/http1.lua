@@ -2,8 +2,14 @@
 -- reading of its answer, shared by the transports that have sockets but
 -- no HTTP client (nginx's ngx.socket.tcp, HAProxy's core.tcp).
 --
--- A host gives `net.connect(scheme, host, port, req)`, which returns a
--- connection or `nil, message, kind`. A connection has
+-- A host gives `net.connect(scheme, host, port, req, proxy)`, which returns
+-- a connection or `nil, message, kind`: to the server, or, with `proxy`
+-- (mautic.transport.proxy.parse's table), to the proxy, through a tunnel
+-- for https (mautic.transport.proxy.tunnel), its TLS handshake made with
+-- the request's `tls` settings. A host that pools connections keys the pool
+-- with mautic.transport.security.pool_name. `net.refuse(scheme, req, proxy)`,
+-- when given, names a setting the host cannot honour (the request then
+-- fails as a "usage" error and is not sent). A connection has
 --   conn:send(data)              -> true | nil, err
 --   conn:receive("*l" | n)       -> string | nil, err
 --   conn:receive_to_close(limit) -> string | nil, err ("too_large" past limit)
@@ -16,6 +22,9 @@ local type, tonumber, tostring, pairs, ipairs, rawget, setmetatable =
 local concat = table.concat
 local lower, find, format, sub, match = string.lower, string.find, string.format, string.sub, string.match
 local floor, random = math.floor, math.random
+
+local security = require "mautic.transport.security"
+local proxies = require "mautic.transport.proxy"
 
 local _M = { _VERSION = "0.2.0" }
 
@@ -110,14 +119,16 @@ local function read_chunked(conn, limit)
   end
 end
 
--- The request's bytes, or nil, message, kind.
-local function request_bytes(req, method, path, authority, now, pooled)
+-- The request's bytes, or nil, message, kind. target: the path, or the
+-- whole URL for a proxy (absolute form), which then gets `proxy_auth`.
+local function request_bytes(req, method, target, authority, now, pooled, proxy_auth)
   local body, ctype = req.body, nil
   if req.parts then
     body, ctype = multipart(req.parts, now)
     if not body then return nil, ctype, "file" end
   end
-  local lines = { format("%s %s HTTP/1.1", method, path), "Host: " .. authority }
+  local lines = { format("%s %s HTTP/1.1", method, target), "Host: " .. authority }
+  if proxy_auth then lines[#lines + 1] = "Proxy-Authorization: " .. proxy_auth end
   local has = {}
   for k, v in pairs(req.headers or {}) do
     v = tostring(v)
@@ -142,11 +153,28 @@ end
 function _M.request(req, net)
   local scheme, host, port, path, authority = _M.parse_url(req.url or "")
   if not scheme then return nil, "cannot parse URL " .. tostring(req.url), "usage", false end
+  local why = security.check(req.tls, req.proxy)
+  if why then return nil, why, "usage", false end
+  -- "" is no proxy, as with libcurl (where it also turns off the
+  -- environment's http_proxy; cosockets never read the environment)
+  local proxy
+  if req.proxy and req.proxy ~= "" then
+    proxy, why = proxies.parse(req.proxy)
+    if not proxy then return nil, why, "usage", false end
+  end
+  why = net.refuse and net.refuse(scheme, req, proxy)
+  if why then return nil, why, "usage", false end
+
   local method = (req.method or "GET"):upper()
-  local bytes, why, why_kind = request_bytes(req, method, path, authority, net.now(), net.pooled)
+  local target, proxy_auth = path, nil
+  if proxy and scheme == "http" then
+    target, proxy_auth = "http://" .. authority .. path, proxy.authorization
+  end
+  local bytes, why_kind
+  bytes, why, why_kind = request_bytes(req, method, target, authority, net.now(), net.pooled, proxy_auth)
   if not bytes then return nil, why, why_kind, false end
 
-  local conn, err, kind = net.connect(scheme, host, port, req)
+  local conn, err, kind = net.connect(scheme, host, port, req, proxy)
   if not conn then return nil, err, kind or classify(err), false end
 
   -- from here on the request may have reached the server (sent = true):
