@@ -15,13 +15,14 @@ describe("mautic.new", function()
     return function() mautic.new(o) end
   end
 
-  it("raises for a tls option it does not know, naming it and the known ones", function()
+  it("raises for a tls option it does not know, naming it and the nearest known one", function()
     assert.has_error(new{ tls = { verfy = false } },
-      "bad argument #1 to 'new' (unknown tls option 'verfy' (known: ca_file, cert_file, key_file, server_name, verify))")
+      "bad argument #1 to 'new' (unknown tls option 'verfy'; did you mean 'verify'?)")
   end)
 
   it("raises for a tls option of the wrong type, a key without its certificate, a server name that is no host name", function()
-    assert.has_error(new{ tls = { verify = "no" } }, "bad argument #1 to 'new' (tls.verify must be a boolean)")
+    assert.has_error(new{ tls = { verify = "no" } },
+      "bad argument #1 to 'new' (tls.verify: a boolean expected, got \"no\")")
     assert.has_error(new{ tls = { key_file = "/k.pem" } }, "bad argument #1 to 'new' (tls.key_file needs tls.cert_file)")
     assert.has_error(new{ tls = { server_name = "a.example:443" } })
     assert.has_error(new{ tls = { ca_file = "" } })

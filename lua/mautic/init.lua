@@ -186,7 +186,7 @@ function _M.new(opts)
     error("bad argument #1 to 'new' (url contains spaces or control characters)", 2)
   end
   options.check("new", 1, opts, CLIENT_OPTIONS, 2)
-  if opts.tls ~= nil then options.check("new", 1, opts.tls, TLS_OPTIONS, 2, "tls option") end
+  if opts.tls ~= nil then options.check("new", 1, opts.tls, TLS_OPTIONS, 2, "tls option", "tls.") end
   url = gsub(url, "/+$", "")
   url = gsub(url, "/api$", "")
   url = gsub(url, "/+$", "")

@@ -176,7 +176,8 @@ _M.describe = describe
 -- @tparam table schema key -> check
 -- @tparam[opt] string what "option" (default) or another word for the keys ("query parameter")
 -- @tparam[opt] table also more names to suggest from (a verb's options, for its query)
-function _M.problem(fname, pos, opts, schema, what, also)
+-- @tparam[opt] string prefix how values name the table's keys ("tls." gives "tls.verify: ...")
+function _M.problem(fname, pos, opts, schema, what, also, prefix)
   if opts == nil then return {} end
   local head = format("bad argument #%d to '%s' (", pos, fname)
   if type(opts) ~= "table" then
@@ -194,7 +195,7 @@ function _M.problem(fname, pos, opts, schema, what, also)
     end
     local ok, want = _M.run(check, opts[k])
     if not ok then
-      return nil, head .. format("%s: %s expected, got %s", k, want, describe(opts[k])) .. ")"
+      return nil, head .. format("%s%s: %s expected, got %s", prefix or "", k, want, describe(opts[k])) .. ")"
     end
   end
   return opts
@@ -203,8 +204,8 @@ end
 --- Check an options table and raise the usage error at `level` (1: the
 -- function calling check; 2: its caller...). Returns the table (an empty
 -- one for nil).
-function _M.check(fname, pos, opts, schema, level, what)
-  local o, msg = _M.problem(fname, pos, opts, schema, what)
+function _M.check(fname, pos, opts, schema, level, what, prefix)
+  local o, msg = _M.problem(fname, pos, opts, schema, what, nil, prefix)
   if not o then error(msg, (level or 1) + 1) end
   return o
 end
