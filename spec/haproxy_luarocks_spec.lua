@@ -71,17 +71,19 @@ local function start(dir, paths)
 end
 
 describe_ready("the HAProxy example installed with luarocks --tree", function()
-  local tree, dir
+  local tree, dir, src
   setup(function()
     tree = sys.shell("mktemp -d /tmp/mautic-spec-rocks53.XXXXXX"):gsub("%s+$", "")
     dir = sys.shell("mktemp -d /tmp/mautic-spec-haproxy-rocks.XXXXXX"):gsub("%s+$", "")
-    local out = sys.shell(("luarocks make --tree %s --lua-version 5.3 --deps-mode=none "
-      .. "rockspec/mautic-0.2.0-1.rockspec CURL_INCDIR=/usr/include/x86_64-linux-gnu 2>&1; echo rc=$?"):format(tree))
+    src = sys.source_copy()
+    local out = sys.shell(("cd %s && luarocks make --tree %s --lua-version 5.3 --deps-mode=none "
+      .. "rockspec/mautic-0.2.0-1.rockspec CURL_INCDIR=/usr/include/x86_64-linux-gnu 2>&1; echo rc=$?")
+      :format(src, tree))
     assert(out:match("rc=0\n$"), out)
   end)
   teardown(function()
     stop(dir)
-    sh("rm -rf " .. tree .. " " .. dir)
+    sh("rm -rf " .. tree .. " " .. dir .. " " .. src)
   end)
   before_each(function() fake.reset() end)
 

@@ -9,16 +9,17 @@ local has_luarocks = os.execute("command -v luarocks >/dev/null 2>&1")
 local describe_luarocks = (has_luarocks == true or has_luarocks == 0) and describe or pending
 
 describe_luarocks("luarocks make for Lua " .. version, function()
-  local tree
+  local tree, src
   setup(function()
     tree = sys.shell("mktemp -d /tmp/mautic-spec-rocks.XXXXXX"):gsub("%s+$", "")
+    src = sys.source_copy()
   end)
-  teardown(function() os.execute("rm -rf " .. tree) end)
+  teardown(function() os.execute("rm -rf " .. tree .. " " .. src) end)
 
   it("installs the modules, the core, mautic and fake-mautic, which run from the installed tree", function()
-    local out = sys.shell(("luarocks make --tree %s --lua-version %s --deps-mode=none " ..
+    local out = sys.shell(("cd %s && luarocks make --tree %s --lua-version %s --deps-mode=none " ..
       "rockspec/mautic-0.2.0-1.rockspec CURL_INCDIR=/usr/include/x86_64-linux-gnu 2>&1; echo rc=$?")
-      :format(tree, version))
+      :format(src, tree, version))
     assert.matches("rc=0\n$", out)
     local env = ("eval \"$(luarocks path --tree %s --lua-version %s)\"; cd /tmp; "):format(tree, version)
     -- the installed library, under this very interpreter
