@@ -22,9 +22,9 @@ describe_servers("the specs' HAProxy and Redis", function()
       io.write(pid, " ", red.pid, "\n")
       os.exit(0)   -- without stopping them
     ]]):format(lua.core_dir))
-    local out = sys.shell(lua.interpreter .. " " .. script)
+    local out = sys.shell(lua.interpreter .. " " .. script .. " 2>&1")
     os.remove(script)
-    local hap_pid, redis_pid = out:match("^(%d+) (%d+)")
+    local hap_pid, redis_pid = out:match("(%d+) (%d+)\n$")
     assert.is_string(hap_pid, out)
     local gone = false
     for _ = 1, 100 do

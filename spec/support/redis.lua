@@ -25,15 +25,16 @@ function _M.start()
     local port = math.random(20000, 60999)
     local ok = sh(("env -u LD_PRELOAD redis-server --bind 127.0.0.1 --port %d --save '' --appendonly no " ..
       "--daemonize yes --pidfile %s/redis.pid --dir %s --logfile %s/redis.log"):format(port, dir, dir, dir))
+    -- up to 10 s each: a loaded machine (suites side by side) starts it slowly
     local pid
-    for _ = 1, 100 do
+    for _ = 1, 500 do
       pid = tonumber(sys.read_file(dir .. "/redis.pid") or "")
       if pid then break end
       sh("sleep 0.02")
     end
     -- up and answering? (a port taken by another server makes redis exit)
     local up = false
-    for _ = 1, 100 do
+    for _ = 1, 500 do
       if pid and not sys.alive(pid) then break end
       if sh(("redis-cli -p %d ping 2>/dev/null | grep -q PONG"):format(port)) then up = true break end
       sh("sleep 0.02")

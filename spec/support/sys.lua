@@ -32,7 +32,8 @@ end
 -- same folder would link each other's object files.
 function _M.source_copy()
   local dir = _M.shell("mktemp -d /tmp/mautic-spec-src.XXXXXX"):gsub("%s+$", "")
-  assert(os.execute(("tar --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.so' -cf - . | tar -xf - -C %s"):format(dir)))
+  assert(os.execute(("tar --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.so' -cf - . "
+    .. "| tar -xf - -C %s"):format(dir)))
   return dir
 end
 
