@@ -68,7 +68,8 @@ for i, r in ipairs(results) do
     created[#created + 1] = r.item.id
     print(("line %d: contact %d  %s"):format(i + 1, r.item.id, r.item.fields.all.email))
   else
-    print(("line %d: rejected (%d) %s"):format(i + 1, r.status, r.error.message))
+    -- no status: refused before sending (a value the contact field would not store as given)
+    print(("line %d: rejected (%s) %s"):format(i + 1, r.status and tostring(r.status) or "not sent", r.error.message))
   end
 end
 

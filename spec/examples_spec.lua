@@ -61,3 +61,18 @@ describe("the webhook receiver examples", function()
     end)
   end)
 end)
+
+describe("examples/import_contacts.lua (what make demo runs)", function()
+  it("imports examples/contacts.csv, says which row was refused and why, and files the rest", function()
+    local fake = require "support.fake"
+    fake.reset()
+    local L = require "support.lua"
+    local cmd = ("MAUTIC_URL=%s MAUTIC_USERNAME=admin MAUTIC_PASSWORD=mautic LUA_PATH='lua/?.lua;lua/?/init.lua;;' "
+      .. "LUA_CPATH='%s/?.so;;' %s examples/import_contacts.lua examples/contacts.csv 'Demo import' 2>&1; echo exit=$?")
+      :format(fake.url, L.core_dir, L.interpreter)
+    local out = require("support.sys").shell(cmd)
+    assert.matches("exit=0", out, 1, true)
+    assert.matches("line 6: rejected (not sent) row 5: email: an email address expected", out, 1, true)
+    assert.matches('segment 1 "Demo import": 4 contacts added', out, 1, true)
+  end)
+end)
