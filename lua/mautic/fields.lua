@@ -21,7 +21,8 @@ local options = require "mautic.options"
 local json = require "mautic.json"
 
 local type, pairs, ipairs, tostring, tonumber, next = type, pairs, ipairs, tostring, tonumber, next
-local find, match, format, lower, gsub = string.find, string.match, string.format, string.lower, string.gsub
+local find, match, format, lower, gsub, byte = string.find, string.match, string.format, string.lower, string.gsub,
+                                               string.byte
 local concat = table.concat
 local floor, huge = math.floor, math.huge
 
@@ -80,7 +81,9 @@ end
 
 -- decimals of a number as written: 5.25 -> 2, "5.250" -> 3, 1e3 -> 0
 local function decimals(v)
+  if type(v) == "number" and v == floor(v) then return 0 end
   local s = type(v) == "number" and format("%.14g", v) or v
+  if not find(s, ".", 1, true) and not find(s, "[eE]") then return 0 end
   if find(s, "[eE]") then s = format("%.14g", tonumber(s)) end
   local frac = match(s, "%.(%d*)")
   if not frac then return 0 end
@@ -90,6 +93,10 @@ end
 
 -- a number as PHP's is_numeric reads one: no hex, no "inf", digits on at least one side of the point
 local function numeric_text(s)
+  -- the common case first, in one match: plain digits
+  if match(s, "^%d+$") then return tonumber(s) end
+  -- text that starts with a letter is no number (most of what fields hold)
+  if not find(s, "^%s*[%d.+-]") then return nil end
   s = match(s, "^%s*(.-)%s*$")
   local mantissa, exp = match(s, "^([+-]?[%d.]+)(.*)$")
   if not mantissa or not (match(mantissa, "^[+-]?%d+%.?%d*$") or match(mantissa, "^[+-]?%.%d+$")) then return nil end
@@ -114,8 +121,9 @@ local function check_number(field, v)
   return v
 end
 
+-- one "@" (not first), no space or angle bracket, a dot inside the domain
 local function check_email(_, v)
-  if type(v) == "string" and match(v, "^[^%s@<>]+@[^%s@<>]+%.[^%s@<>.]+$") then return v end
+  if type(v) == "string" and find(v, "^[^@%s<>]+@[^@%s<>.][^@%s<>]*%.[^@%s<>.]+$") then return v end
   return nil, format("an email address expected, got %s", options.describe(v))
 end
 
@@ -175,6 +183,11 @@ local function check_date(_, v)
 end
 
 local function check_datetime(_, v)
+  if type(v) == "string" then
+    -- the common form in one match: YYYY-MM-DD HH:MM:SS
+    local y, m, d, h, mi, s = match(v, "^(%d%d%d%d)%-(%d%d)%-(%d%d)[T ](%d%d):(%d%d):(%d%d)$")
+    if y and valid_date(y, m, d) and tonumber(h) < 24 and tonumber(mi) < 60 and tonumber(s) < 60 then return v end
+  end
   if type(v) == "number" and v == v and v > -6e10 and v < 2.5e11 then
     return os.date("!%Y-%m-%d %H:%M:%S", floor(v))       -- epoch seconds, as Mautic keeps them: UTC
   end
@@ -331,14 +344,18 @@ _M.CHECKS = CHECKS
 -- A field set: { object, by_alias = alias -> field, names = { published aliases and standard keys } }
 local function fieldset(object, rows)
   local o = OBJECTS[object]
-  local set = { object = object, by_alias = {}, names = {} }
+  -- known: every key a write may hold (published fields and the standard keys), for one lookup
+  local set = { object = object, by_alias = {}, names = {}, known = {} }
   for _, f in ipairs(rows) do
     if type(f) == "table" and type(f.alias) == "string" and (f.object == nil or f.object == o.mautic) then
+      f.memo, f.memo_n = {}, 0
+      f.check = CHECKS[f.type] or check_text
       set.by_alias[f.alias] = f
       if f.isPublished ~= false then set.names[#set.names + 1] = f.alias end
     end
   end
   for k in pairs(o.standard) do set.names[#set.names + 1] = k end
+  for _, k in ipairs(set.names) do set.known[k] = true end
   return set
 end
 _M.fieldset = fieldset
@@ -394,6 +411,7 @@ end
 --- A key that is no field: the usage message ("firstnme: no such contact
 -- field; did you mean firstname?"), or nil when the key is known.
 function _M.unknown_key(set, key)
+  if set.known[key] then return nil end
   local o = OBJECTS[set.object]
   if o.standard[key] then return nil end
   local f = set.by_alias[key]
@@ -413,24 +431,49 @@ end
 
 --- Check one value for the field `key`: the value to send, or nil and
 -- what is wrong. Empty values ("", null) always pass: they clear or skip.
-function _M.check_value(set, key, v)
-  if v == "" or v == null then return v end
-  local f = set.by_alias[key]
-  if not f then return v end                 -- a standard key: Mautic checks it
-  local check = CHECKS[f.type] or check_text
-  return check(f, v)
-end
-
 -- Does PHP read v as a number whose integer part is 0? Mautic drops such a
 -- value from a contact create or PATCH, whatever the field (0, "0", "00", 0.4).
 local function php_zero(v)
-  local n
-  if type(v) == "number" then n = v elseif type(v) == "string" then n = numeric_text(v) end
-  return n ~= nil and n > -1 and n < 1
+  local t = type(v)
+  if t == "number" then return v > -1 and v < 1 end
+  if t ~= "string" then return false end
+  -- a number starts with a digit, a sign, a point or a space (all below ':'):
+  -- most text is out at its first byte; PHP reads no hex ("0x0")
+  local b = byte(v, 1)
+  if b == nil or b > 57 then return false end
+  local n = tonumber(v)
+  if n == nil or n <= -1 or n >= 1 then return false end
+  return numeric_text(v) ~= nil
 end
 
 local ZERO = "Mautic drops a value it reads as the number 0 from a contact create or PATCH (the field keeps its "
   .. "old value, or stays empty); to store it, edit with { create = true } (a PUT, which clears the fields not sent)"
+
+-- accepted values kept per field, so that a value seen before (a city, a
+-- date, a choice: imports repeat them) costs one lookup; bounded per field
+local MEMO_SIZE = 512
+
+function _M.check_value(set, key, v)
+  if v == "" or v == null then return v end
+  local f = set.by_alias[key]
+  if not f then return v end                 -- a standard key: Mautic checks it
+  local memo = f.memo
+  if memo then
+    local sent = memo[v]
+    if sent ~= nil then return sent end
+  else
+    memo = {}
+    f.memo, f.memo_n = memo, 0
+  end
+  local check = CHECKS[f.type] or check_text
+  local sent, why = check(f, v)
+  -- the memo holds accepted values that are no PHP zero (check_row reads it)
+  if sent ~= nil and type(v) ~= "table" and f.memo_n < MEMO_SIZE and not php_zero(v) then
+    memo[v] = sent
+    f.memo_n = f.memo_n + 1
+  end
+  return sent, why
+end
 
 --- Check one row (a table of alias -> value).
 -- @tparam table set the field set
@@ -443,11 +486,35 @@ function _M.check_row(set, row, method)
   local out = row
   local problems
   local drops_zero = set.object == "contact" and (method == "POST" or method == "PATCH")
+  local known, by_alias = set.known, set.by_alias
   for k, v in pairs(row) do
-    local unknown = _M.unknown_key(set, k)
-    if unknown then return row, unknown end
-    local sent, why = _M.check_value(set, k, v)
-    if sent ~= nil and drops_zero and set.by_alias[k] and php_zero(v) then sent, why = nil, ZERO end
+    -- the common case inline (an import checks every row): a value of this
+    -- field seen before, accepted and no zero (the memo holds only those)
+    local f = by_alias[k]
+    local memo = f and f.memo
+    local sent, why = memo and memo[v], nil
+    if sent == nil then
+      if not known[k] then
+        local unknown = _M.unknown_key(set, k)
+        if unknown then return row, unknown end
+      end
+      if f and f.check == check_text and type(v) == "string" and (byte(v, 1) or 0) > 57 and not find(v, "<", 1, true) then
+        -- plain text that starts with a letter: fine, and no PHP zero (most values of an import)
+        sent = v
+      elseif f and v ~= "" and v ~= null then
+        sent, why = f.check(f, v)
+        if sent ~= nil then
+          if php_zero(v) then
+            if drops_zero then sent, why = nil, ZERO end
+          elseif f.memo_n < MEMO_SIZE and type(v) ~= "table" then
+            memo[v] = sent
+            f.memo_n = f.memo_n + 1
+          end
+        end
+      else
+        sent = _M.check_value(set, k, v)
+      end
+    end
     if sent == nil then
       problems = problems or {}
       problems[k] = why
