@@ -494,7 +494,8 @@ function _M.check_row(set, row, method)
     local memo = f and f.memo
     local sent, why = memo and memo[v], nil
     if sent == nil then
-      if not known[k] then
+      -- a published field is known; anything else is looked at closely
+      if not (f and f.isPublished ~= false) and not known[k] then
         local unknown = _M.unknown_key(set, k)
         if unknown then return row, unknown end
       end
