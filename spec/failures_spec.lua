@@ -5,13 +5,7 @@
 local mautic = require "mautic"
 local fake = require "support.fake"
 
-local function count(method, pattern)
-  local n = 0
-  for _, r in ipairs(fake.log()) do
-    if r.method == method and r.path:match(pattern) then n = n + 1 end
-  end
-  return n
-end
+local count = fake.requests
 
 describe("failures", function()
   before_each(function() fake.reset() end)

@@ -124,13 +124,7 @@ describe("writes checked against the fake's fields", function()
     fake.clear_log()
   end)
 
-  local function sent(method, pattern)
-    local n = 0
-    for _, r in ipairs(fake.log()) do
-      if r.method == method and r.path:match(pattern) then n = n + 1 end
-    end
-    return n
-  end
+  local sent = fake.requests
 
   it("raises at the caller's line for a misspelled alias, naming the nearest, and sends nothing", function()
     local ok, msg = pcall(function() api.contacts.create{ email = "ann@f.test", firstnme = "Ann" } end)

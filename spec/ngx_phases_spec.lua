@@ -10,7 +10,7 @@ local core = require "mautic.core"
 local root = io.popen("pwd"):read("*l")
 
 describe("a call from an nginx phase without cosockets", function()
-  local srv, session
+  local srv
   setup(function()
     srv = require("support.nginx").start([[
       location = /set {
@@ -43,15 +43,10 @@ describe("a call from an nginx phase without cosockets", function()
         require("phases").try(424201)
       }
     ]]):format(root) })
-    session = core.session()
   end)
   teardown(function() srv.stop() end)
 
-  local function get(path)
-    local status, _, body = session:request{ url = srv.url .. path, timeout = 20 }
-    assert.equal(200, status, tostring(body) .. "\n" .. srv.error_log())
-    return body
-  end
+  local function get(path) return srv.get(path) end
 
   -- phase -> outcome recorded inside nginx
   local function results()

@@ -2,10 +2,9 @@
 -- table that has a __tostring metamethod, such as a mautic error object, and
 -- which environment variables os.getenv sees inside nginx. The README's
 -- "Inside nginx / OpenResty" says what this spec finds.
-local core = require "mautic.core"
 
 describe("inside nginx", function()
-  local srv, session
+  local srv
   setup(function()
     srv = require("support.nginx").start([[
       location = /log {
@@ -38,15 +37,10 @@ describe("inside nginx", function()
         }
       }
     ]], { MAUTIC_URL = "https://mautic.example.com" })
-    session = core.session()
   end)
   teardown(function() srv.stop() end)
 
-  local function get(path)
-    local status, _, body = session:request{ url = srv.url .. path, timeout = 20 }
-    assert.equal(200, status, tostring(body) .. "\n" .. srv.error_log())
-    return body
-  end
+  local function get(path) return srv.get(path) end
 
   it("ngx.log calls __tostring, alone or among strings: no tostring() needed", function()
     assert.equal("logged\n", get("/log"))

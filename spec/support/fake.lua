@@ -79,6 +79,15 @@ local function bind(t, url)
     return n
   end
 
+  --- How many logged requests have this method and a path matching `pattern`.
+  function t.requests(method, pattern)
+    local n = 0
+    for _, r in ipairs(t.log()) do
+      if r.method == method and r.path:match(pattern) then n = n + 1 end
+    end
+    return n
+  end
+
   --- The store entry an OAuth2 handler of `client_id` keeps its tokens in for
   -- this server: its key and issuer.
   function t.token_entry(client_id)

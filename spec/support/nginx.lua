@@ -113,6 +113,13 @@ function _M.start(locations, env, opts)
         srv.dir = nil
       end
       function srv.error_log() return read(dir .. "/error.log") or "" end
+      --- GET a path of this server: its body, after checking the answer is a 200
+      function srv.get(path)
+        srv.session = srv.session or require("mautic.core").session()
+        local status, _, body = srv.session:request{ url = srv.url .. path, timeout = 20 }
+        assert(status == 200, ("GET %s -> %s %s\n%s"):format(path, tostring(status), tostring(body), srv.error_log()))
+        return body
+      end
       return srv
     end
     last_err = read(dir .. "/start.err") or "nginx failed"
