@@ -7,13 +7,14 @@ local fake = require "support.fake"
 local VERSION = "0.2.0"
 
 describe("the version", function()
-  it("is " .. VERSION .. " in mautic, mautic.core and every module", function()
+  it("is " .. VERSION .. " in mautic and mautic.core, and written down once", function()
     assert.equal(VERSION, mautic._VERSION)
     assert.equal("lua-mautic core " .. VERSION, core._VERSION)
-    for _, name in ipairs{ "mautic.http", "mautic.transport.curl", "mautic.transport.http1", "mautic.redis",
-                           "mautic.limit", "mautic.loop", "mautic.auth.oauth2" } do
-      assert.equal(VERSION, require(name)._VERSION, name)
-    end
+    -- no module of the Lua layer carries a version of its own that could go stale
+    local p = io.popen("grep -rln '_VERSION *= *\"' lua/mautic")
+    local carriers = p:read("*a")
+    p:close()
+    assert.equal("", carriers)
   end)
 
   it("is what the User-Agent says, from the client and from the core alone", function()

@@ -31,7 +31,7 @@ local CALL_OPTIONS = options.CALL
 local type, pairs, ipairs, tostring, tonumber, error = type, pairs, ipairs, tostring, tonumber, error
 local concat, min = table.concat, math.min
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local function batch_limit(client, opts)
   local n = opts and opts.batch_limit or client.batch_limit

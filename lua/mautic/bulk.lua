@@ -51,7 +51,7 @@ local type, pairs, ipairs, tostring, tonumber, error, pcall =
 local floor, max, min = math.floor, math.max, math.min
 local concat, sort = table.concat, table.sort
 
-local _M = { _VERSION = "0.1.0" }
+local _M = {}
 
 local FORMAT = "mautic-import/1"
 

@@ -8,7 +8,7 @@ local type, tostring, setmetatable, getmetatable = type, tostring, setmetatable,
 local find, format, match = string.find, string.format, string.match
 local floor = math.floor
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local usage_mt = { __tostring = function(e) return e.message end }
 

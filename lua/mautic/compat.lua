@@ -14,7 +14,7 @@ local pcall = pcall
 local co_running, co_create, co_resume, co_yield, co_status =
       coroutine.running, coroutine.create, coroutine.resume, coroutine.yield, coroutine.status
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 --- `table.unpack` (5.2+) or `unpack` (5.1, LuaJIT).
 _M.unpack = table.unpack or unpack -- luacheck: ignore 143

@@ -25,7 +25,7 @@ local type, tostring, setmetatable, concat = type, tostring, setmetatable, table
 local find, sub, gsub, byte = string.find, string.sub, string.gsub, string.byte
 local open = io.open
 
-local _M = { _VERSION = "0.1.0" }
+local _M = {}
 
 local BOM = "\239\187\191"
 local QUOTE = 34   -- byte of '"'

@@ -20,7 +20,7 @@ local fields = require "mautic.fields"
 local type, ipairs, pairs, select, error, tonumber, next = type, ipairs, pairs, select, error, tonumber, next
 local gsub, gmatch, format = string.gsub, string.gmatch, string.format
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 --- Does a contact row carry one of the unique identifiers Mautic merges
 -- creates on (`fields`: client.unique_fields, email by default)? Then a

@@ -12,7 +12,7 @@ local check = require "mautic.check"
 local type, pairs, ipairs, setmetatable, rawget, error = type, pairs, ipairs, setmetatable, rawget, error
 local find = string.find
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 -- a usage mistake is raised at the line that called the method (level 3:
 -- this function, the method, its caller); other failures are returned

@@ -14,7 +14,7 @@ local type, pairs, ipairs, tostring, next = type, pairs, ipairs, tostring, next
 local setmetatable, getmetatable = setmetatable, getmetatable
 local concat, sub, format = table.concat, string.sub, string.format
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local BODY_LIMIT = 512
 

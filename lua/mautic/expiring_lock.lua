@@ -15,7 +15,7 @@ local compat = require "mautic.compat"
 local error, tostring = error, tostring
 local min = math.min
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 --- A backend on an nginx shared dict: the lock is `key`, added with the
 -- lock's time to live (the dict's add is atomic across workers).

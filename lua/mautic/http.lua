@@ -13,7 +13,7 @@ local type, tostring, tonumber, pcall, pairs, ipairs = type, tostring, tonumber,
 local min, max, random, floor = math.min, math.max, math.random, math.floor
 local find, match = string.find, string.match
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local function backoff(attempt)
   -- 0.25s, 0.5s, 1s ... capped at 8s, with jitter so clients spread out

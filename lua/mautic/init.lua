@@ -20,6 +20,7 @@ local families = require "mautic.api"
 local auth = require "mautic.auth"
 local redact = require "mautic.redact"
 local options = require "mautic.options"
+local host = require "mautic.host"
 local security = require "mautic.transport.security"
 
 local type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable =
@@ -28,7 +29,8 @@ local getenv = os.getenv
 local gsub, find = string.gsub, string.find
 
 local _M = {
-  _VERSION = "0.2.0",
+  -- one version for the whole library: the C core's (src/mcore.h MC_VERSION)
+  _VERSION = core._VERSION:match("(%d+%.%d+%.%d+)$"),
   auth = auth,
   json = json,
   null = json.null,
@@ -148,8 +150,8 @@ local function unique_fields(v, level)
 end
 
 local function is_loopback(url)
-  local host = url:match("^%a+://([^/:]+)") or url:match("^%a+://%[([^%]]+)%]")
-  return host == "localhost" or host == "::1" or (host and find(host, "^127%.") ~= nil)
+  local name = url:match("^%a+://([^/:]+)") or url:match("^%a+://%[([^%]]+)%]")
+  return name == "localhost" or name == "::1" or (name and find(name, "^127%.") ~= nil)
 end
 
 local warned_plain_basic = false
@@ -218,8 +220,8 @@ function _M.new(opts)
     tls = opts.tls,
     proxy = opts.proxy,
     user_agent = opts.user_agent or USER_AGENT,
-    sleep = opts.sleep or require("mautic.parallel").sleep,
-    now = opts.now or core.now,
+    sleep = opts.sleep or host.sleep,
+    now = opts.now or host.now,
     auth_body = a and a.body_encoding,
     on_field_warning = opts.on_field_warning,
   }, Client)
@@ -232,7 +234,8 @@ function _M.new(opts)
   if opts.transport ~= nil then
     client.transport = opts.transport
   else
-    local send, close = require("mautic.transport.curl").new()
+    -- whatever host runs the call: libcurl, cosockets, a scheduler or a loop
+    local send, close = host.transport()
     client.transport, client.close_transport = send, close
     client.default_transport = true
   end

@@ -22,7 +22,7 @@ local concat, sort = table.concat, table.sort
 local byte, format, gsub = string.byte, string.format, string.gsub
 local cdecode = core.json_decode
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local cnull = core.json_null
 --- The value that stands for a JSON null inside arrays (and that encodes as

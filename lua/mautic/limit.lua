@@ -23,12 +23,13 @@
 -- mautic.new accepts one of your own.
 local random = require "mautic.random"
 local lock = require "mautic.expiring_lock"
+local host = require "mautic.host"
 local options = require "mautic.options"
 
 local type, error, tostring, tonumber, setmetatable, rawget = type, error, tostring, tonumber, setmetatable, rawget
 local floor, max = math.floor, math.max
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local OPTIONS = { limit = "any", window = "any", margin = "any", key = options.is_text }
 
@@ -83,14 +84,14 @@ Shm.__index = Shm
 function Shm:try(key)
   local dict = self.dict
   return lock.with(lock.shm(dict, key .. ":lock"), function()
-    local now = ngx.now()
+    local now = host.now()
     local head = dict:get(key .. ":head") or 0
     local oldest = dict:get(key .. ":" .. head)
     if oldest and now - oldest < self.span then return oldest + self.span - now end
     dict:set(key .. ":" .. head, now, self.span + 1)
     dict:set(key .. ":head", (head + 1) % self.limit)
     return 0
-  end, self.sleep or ngx.sleep, { ttl = 2, name = self.name })
+  end, host.sleep, { ttl = 2, name = self.name })
 end
 
 --- A budget on lua_shared_dict `name`, for the workers of one nginx.

@@ -10,7 +10,7 @@ local type, pairs, ipairs, next, tonumber, tostring = type, pairs, ipairs, next,
 local floor = math.floor
 local sort = table.sort
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local function to_integer(v)
   local n = tonumber(v)

@@ -22,13 +22,14 @@
 -- `luv(uv)` is the adapter for luv (libuv).
 local core = require "mautic.core"
 local compat = require "mautic.compat"
+local loop_host = require "mautic.host.loop"
 
 local type, pairs, ipairs, error, tostring, pcall = type, pairs, ipairs, error, tostring, pcall
 local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
 local running = compat.running
 local ceil = math.ceil
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 --- A driver on a host loop.
 -- @tparam table host watch, unwatch, after, cancel (see above)
@@ -135,6 +136,8 @@ function _M.new(host)
   --- Start a task: fn(...) in a coroutine that the loop resumes.
   function driver.spawn(fn, ...)
     local co = co_create(fn)
+    -- its requests and sleeps are this driver's, also through the default transport
+    loop_host.adopt(co, driver)
     resume(co, ...)
     return co
   end

@@ -22,7 +22,7 @@
 --   merge   a contact create whose every row carries a unique identifier:
 --           Mautic merges a second create into the first (200, same id),
 --           so it is safe to resend after an unknown outcome
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 --            class            maybe_applied   read     delete   put      write    merge
 local RULES = {

@@ -11,7 +11,7 @@ local format, floor = string.format, math.floor
 local tointeger = math.tointeger
 local pct_encode = core.pct_encode
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 _M.encode_component = pct_encode
 

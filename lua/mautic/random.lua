@@ -4,7 +4,7 @@ local core = require "mautic.core"
 
 local format, gsub, byte = string.format, string.gsub, string.byte
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 --- A byte string as lower-case hex, two digits a byte.
 local function to_hex(s)

@@ -9,7 +9,7 @@ local byte, char, format = string.byte, string.char, string.format
 local concat, floor = table.concat, math.floor
 local setmetatable, getmetatable, pcall = setmetatable, getmetatable, pcall
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local MASK = "<redacted>"
 _M.MASK = MASK

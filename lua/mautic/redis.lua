@@ -17,12 +17,13 @@
 --    holds up the others only that long; waits for a lock or a rate-limit
 --    slot go through the cooperative sleep, never through Redis.
 local core = require "mautic.core"
+local host = require "mautic.host"
 
-local type, tostring, tonumber, select, setmetatable, rawget = type, tostring, tonumber, select, setmetatable, rawget
+local type, tostring, tonumber, select, setmetatable = type, tostring, tonumber, select, setmetatable
 local concat = table.concat
 local sub, byte = string.sub, string.byte
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 --- The value of a nil bulk or array reply (a missing key).
 _M.null = setmetatable({}, { __tostring = function() return "redis.null" end })
@@ -76,43 +77,24 @@ end
 
 -- Connections -------------------------------------------------------------
 
-local function ngx_ok()
-  return rawget(_G, "ngx") ~= nil and require("mautic.transport.ngx").available()
-end
-
-local function haproxy_ok()
-  return require("mautic.transport.haproxy").available()
-end
-
--- open a connection on the host's sockets; returns conn, is_new | nil, err
+-- a connection on the host's sockets (mautic.host): conn, is_new | nil, err.
+-- In plain Lua (and a loop's or mautic.parallel's task) the connection is
+-- blocking and kept by this client between calls; inside nginx it goes back
+-- to nginx's pool named for this server, database and user; inside HAProxy
+-- it is one per call.
 local function open(self)
-  if ngx_ok() then
-    local sock = ngx.socket.tcp()
-    local ms = math.floor(self.timeout * 1000)
-    sock:settimeouts(ms, ms, ms)
-    local ok, err = sock:connect(self.host, self.port, { pool = self.pool })
-    if not ok then return nil, err end
-    return sock, sock:getreusedtimes() == 0
-  end
-  if haproxy_ok() then
-    local sock = rawget(_G, "core").tcp()
-    sock:settimeout(self.timeout)
-    local ok, err = sock:connect(self.host, self.port)
-    if not ok then sock:close() return nil, err or "cannot connect" end
-    return sock, true
-  end
   if self.conn then return self.conn, false end
-  local conn, err = core.tcp_connect(self.host, self.port, self.timeout)
+  local conn, err = host.connect(self.host, self.port, { timeout = self.timeout, read_timeout = self.timeout,
+                                                         pool = self.pool })
   if not conn then return nil, err end
-  self.conn = conn
-  return conn, true
+  -- a blocking connection stays with this client (no pool would keep it)
+  if host.current().keeps_connections then self.conn = conn end
+  return conn, conn:reused() == 0
 end
 
 -- done with a connection that worked
 local function release(self, conn)
-  if ngx_ok() then conn:setkeepalive(60000, 16)
-  elseif haproxy_ok() then conn:close() end
-  -- plain Lua: kept in self.conn
+  if self.conn ~= conn then conn:release() end
 end
 
 local function drop(self, conn)

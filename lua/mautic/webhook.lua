@@ -15,7 +15,7 @@ local type, error, pairs, ipairs, next, tostring = type, error, pairs, ipairs, n
 local sort = table.sort
 local gsub = string.gsub
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 --- The signature Mautic would send for a body.
 function _M.sign(secret, raw_body)

@@ -31,7 +31,7 @@ local setmetatable, getmetatable = setmetatable, getmetatable
 local format, find, gsub, upper = string.format, string.find, string.gsub, string.upper
 local concat = table.concat
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local COLUMN_VALUE = {
   eq = true, neq = true, lt = true, lte = true, gt = true, gte = true, like = true, notLike = true,

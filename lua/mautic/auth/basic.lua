@@ -10,7 +10,7 @@ local OPTIONS = { username = "string", password = "string" }
 
 local type, error, setmetatable = type, error, setmetatable
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 local Basic = { kind = "basic" }
 Basic.__index = Basic
 Basic.__tostring = function() return "mautic.auth.basic(<redacted>)" end

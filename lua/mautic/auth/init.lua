@@ -3,7 +3,7 @@
 --   mautic.auth.oauth2{ client_id =, client_secret =, grant = "client_credentials" }
 --   mautic.auth.oauth1{ consumer_key =, consumer_secret =, token =, token_secret = }
 -- Token stores for OAuth2: mautic.auth.store.memory(), mautic.auth.store.file(path).
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 _M.store = require "mautic.auth.store"
 

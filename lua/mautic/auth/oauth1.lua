@@ -23,7 +23,7 @@ local floor = math.floor
 local format, gsub, lower = string.format, string.gsub, string.lower
 local enc = core.pct_encode
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 --- What PHP's empty() says of a value.
 local function php_empty(v)
@@ -217,7 +217,7 @@ local function flow_request(client_opts, path, sign_opts)
   local transport = client_opts.transport
   local close
   if not transport then
-    transport, close = require("mautic.transport.curl").new()
+    transport, close = require("mautic.host").transport()
   end
   local url = (gsub(client_opts.url, "/+$", "")) .. path
   sign_opts.method, sign_opts.url = "POST", url

@@ -24,7 +24,7 @@ local type, ipairs, pairs, error, tostring, tonumber, setmetatable, pcall =
 local gsub, format, find, match, sub = string.gsub, string.format, string.find, string.match, string.sub
 local min = math.min
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local GRANTS = { client_credentials = true, authorization_code = true, refresh_token = true, password = true }
 
@@ -199,7 +199,7 @@ _M.token_request = token_request
 
 local function with_transport(opts, fn)
   if opts.transport then return fn(opts.transport) end
-  local send, close = require("mautic.transport.curl").new()
+  local send, close = require("mautic.host").transport()
   local a, b = fn(send)
   close()
   return a, b

@@ -16,12 +16,13 @@
 local store = require "mautic.auth.store"
 local lock = require "mautic.expiring_lock"
 local redis = require "mautic.redis"
+local host = require "mautic.host"
 local options = require "mautic.options"
 
 local type, error, tostring, setmetatable = type, error, tostring, setmetatable
 local floor = math.floor
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
@@ -49,7 +50,7 @@ function Store:lock(fn, sleep, entry)
       return v == "OK"
     end,
     release = function(owner) r:call("EVAL", RELEASE, 1, key, owner) end,
-  }, fn, sleep or require("mautic.parallel").sleep, { ttl = self.lock_ttl, name = key })
+  }, fn, sleep or host.sleep, { ttl = self.lock_ttl, name = key })
 end
 
 --- A store in Redis.

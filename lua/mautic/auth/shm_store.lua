@@ -11,11 +11,12 @@
 -- atomic across workers); waiters sleep with ngx.sleep.
 local store = require "mautic.auth.store"
 local lock = require "mautic.expiring_lock"
+local host = require "mautic.host"
 local options = require "mautic.options"
 
 local type, error, setmetatable, tostring = type, error, setmetatable, tostring
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 local Shm = {}
 Shm.__index = Shm
@@ -32,7 +33,7 @@ end
 
 function Shm:lock(fn, sleep, key)
   local name = (self.key or key or "mautic:tokens") .. ":lock"
-  return lock.with(lock.shm(self.dict, name), fn, sleep or ngx.sleep,
+  return lock.with(lock.shm(self.dict, name), fn, sleep or host.sleep,
                    { ttl = self.lock_ttl, name = self.name .. "/" .. name })
 end
 

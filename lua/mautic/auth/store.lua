@@ -22,85 +22,25 @@
 local core = require "mautic.core"
 local json = require "mautic.json"
 local compat = require "mautic.compat"
+local host = require "mautic.host"
 local options = require "mautic.options"
 
 local type, error, setmetatable, tostring, next = type, error, setmetatable, tostring, next
--- fn may wait (yield) inside: a pcall that lets it, and the coroutine it runs for
-local pcall, co_running = compat.pcall, compat.running
-local co_status = coroutine.status
+-- fn may wait (yield) inside: a pcall that lets it
+local pcall = compat.pcall
 local open = io.open
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
--- How long a coroutine of this process may keep a store to itself
--- (seconds). A renewal holds it for one token request and at most two
--- resends, each bounded by the request's timeouts; a holder past this is
--- taken to be stuck (an nginx request aborted mid-renewal never resumes)
--- and a waiter takes over rather than locking the worker out for good.
-local MUTEX_WAIT, MUTEX_STEP = 120, 0.01
-
--- The main thread as a holder: Lua 5.1/LuaJIT give no coroutine object for it.
-local MAIN = {}
-
--- key -> { holder = coroutine | MAIN, depth = n, since = epoch seconds }
-local held = {}
-
-local function default_sleep(seconds)
-  return require("mautic.parallel").sleep(seconds)
-end
-
-local function me()
-  local co, is_main = co_running()
-  if co == nil or is_main then return MAIN end
-  return co
-end
-
--- A holder that finished without letting go, or that has kept the store
--- past MUTEX_WAIT, holds nothing any more.
-local function abandoned(h)
-  return (h.holder ~= MAIN and co_status(h.holder) == "dead") or core.now() - h.since > MUTEX_WAIT
-end
-
--- Take the in-process mutex for key; re-entrant for the coroutine that
--- holds it. Waiting ends by the holder letting go or being abandoned; a
--- sleep that does not sleep still ends after MUTEX_WAIT seconds asked for.
-local function acquire(key, sleep)
-  local self_co = me()
-  local waited = 0
-  while true do
-    local h = held[key]
-    if h ~= nil and h.holder == self_co then
-      h.depth = h.depth + 1
-      return
-    end
-    if h == nil or abandoned(h) or waited >= MUTEX_WAIT then
-      held[key] = { holder = self_co, depth = 1, since = core.now() }
-      return
-    end
-    sleep(MUTEX_STEP)
-    waited = waited + MUTEX_STEP
-  end
-end
-
-local function release(key)
-  local h = held[key]
-  if not h or h.holder ~= me() then return end   -- taken over meanwhile
-  h.depth = h.depth - 1
-  if h.depth <= 0 then held[key] = nil end
-end
-
---- Run fn holding the in-process mutex for key (any value).
+--- Run fn holding the in-process mutex for key (any value): mautic.host's
+-- lock, waiting with the cooperative sleep given (default: the host's).
 -- Re-raises what fn raises, after letting go.
 -- @param key what is locked
 -- @tparam function fn
--- @tparam[opt] function sleep cooperative sleep (default mautic.parallel.sleep)
+-- @tparam[opt] function sleep cooperative sleep
 -- @return fn's results
 function _M.exclusive(key, fn, sleep)
-  acquire(key, sleep or default_sleep)
-  local fine, a, b = pcall(fn)
-  release(key)
-  if not fine then error(a, 0) end
-  return a, b
+  return host.lock(key, fn, sleep)
 end
 
 -- Stored text ----------------------------------------------------------------
@@ -238,7 +178,7 @@ end
 function File:lock(fn, sleep)
   local key = "file:" .. self.path      -- shared by every File store on this path
   return _M.exclusive(key, function()
-    if held[key].depth > 1 then return fn() end
+    if host.depth(key) > 1 then return fn() end
     return with_file_lock(self.path, fn)
   end, sleep)
 end

@@ -26,9 +26,9 @@ local floor, random = math.floor, math.random
 local security = require "mautic.transport.security"
 local proxies = require "mautic.transport.proxy"
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
-_M.USER_AGENT = "lua-mautic/" .. _M._VERSION
+_M.USER_AGENT = "lua-mautic/" .. require("mautic.core")._VERSION:match("(%d+%.%d+%.%d+)$")
 
 local headers_mt = {
   __index = function(t, k)

@@ -11,7 +11,7 @@ local core = require "mautic.core"
 local tonumber, tostring = tonumber, tostring
 local find, lower, match, sub, format = string.find, string.lower, string.match, string.sub, string.format
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 -- libcurl's default proxy port, so that one proxy string means the same
 -- proxy with every transport

@@ -14,7 +14,7 @@ local type, pairs, tostring = type, pairs, tostring
 local concat, sort = table.concat, table.sort
 local find, format = string.find, string.format
 
-local _M = { _VERSION = "0.2.0" }
+local _M = {}
 
 -- the keys of `tls` and the type of their value
 local TLS_TYPES = {

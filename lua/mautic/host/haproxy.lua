@@ -1,7 +1,6 @@
---- The transport for HAProxy's Lua (actions, services and tasks):
--- HTTP/1.1 over HAProxy's own cosockets (`core.tcp`), so a request yields
--- to HAProxy's scheduler instead of blocking the proxy, and sleeps go
--- through `core.msleep`.
+--- The HAProxy host (actions, services and tasks of its Lua): HAProxy's
+-- own cosockets (`core.tcp`), so a request yields to HAProxy's scheduler
+-- instead of blocking the proxy, and sleeps through `core.msleep`.
 --
 -- Why core.tcp and not core.httpclient: HAProxy 2.6's httpclient has no
 -- PATCH (Mautic's edits are PATCHes), says nothing on a failure of whether
@@ -14,7 +13,8 @@
 -- two settings); a host name is resolved by HAProxy itself (an IP address
 -- or a name in /etc/hosts is safest). In sample fetches and converters
 -- HAProxy allows no sockets: a call there returns a "usage" error instead
--- of sending.
+-- of sending. No light threads of ours: HAProxy's requests are its own
+-- coroutines, so a spawned function runs at once.
 --
 -- TLS: `connect_ssl` checks no certificate at all (HAProxy 2.6 builds the
 -- socket's server with `verify none`, whatever `ssl-server-verify` says;
@@ -31,18 +31,29 @@
 -- The C core (mautic.core, built for Lua 5.3 in build/lua5.3, the Lua that
 -- Debian's HAProxy embeds) is still loaded, for the crypto and encoding
 -- primitives; its libcurl is never used inside HAProxy.
-local http1 = require "mautic.transport.http1"
+local compat = require "mautic.compat"
+local cosocket = require "mautic.transport.cosocket"
 
-local type, tostring, setmetatable, pcall, ipairs, floor, rawget =
-      type, tostring, setmetatable, pcall, ipairs, math.floor, rawget
+local type, tostring, setmetatable, pcall, ipairs, floor, rawget, select =
+      type, tostring, setmetatable, pcall, ipairs, math.floor, rawget, select
+local unpack = compat.unpack
 
 local hap = rawget(_G, "core")
 
-local _M = { _VERSION = "0.2.0" }
+local _M = { name = "haproxy", pooled = false }
 
 --- Is this Lua running inside HAProxy?
-function _M.available()
+function _M.here()
   return type(hap) == "table" and type(hap.tcp) == "function" and type(hap.msleep) == "function"
+end
+
+function _M.sleep(s)
+  hap.msleep(floor(s * 1000 + 0.5))
+end
+
+function _M.now()
+  local t = hap.now()
+  return t.sec + t.usec / 1e6
 end
 
 -- a timeout of 0 or none means none in the request contract: a day here
@@ -52,13 +63,19 @@ local function seconds(t, default)
   return t
 end
 
--- A core.tcp socket as mautic.transport.http1 wants it.
+-- A core.tcp socket with the methods every host's connection has.
 local Conn = {}
 Conn.__index = Conn
 
 function Conn:send(data) return self.sock:send(data) end
 function Conn:receive(pattern) return self.sock:receive(pattern) end
 function Conn:close() self.sock:close() end
+-- no pool: done with it, closed
+function Conn:release() self.sock:close() end
+function Conn:reused() return 0 end
+function Conn:starttls()
+  return nil, "HAProxy's core.tcp cannot start TLS on an open connection"
+end
 
 function Conn:receive_to_close(limit)
   local data, err, partial = self.sock:receive("*a")
@@ -68,12 +85,27 @@ function Conn:receive_to_close(limit)
   return data
 end
 
-local net = { pooled = false }
+--- A core.tcp connection; with `o.tls`, over TLS from the start (unchecked:
+-- see the top of this file; refuse() keeps verifying requests away).
+function _M.connect(host, port, o)
+  local sock = hap.tcp()
+  sock:settimeout(seconds(o.timeout, 10))
+  local ok, err
+  if o.tls then ok, err = sock:connect_ssl(host, port) else ok, err = sock:connect(host, port) end
+  if not ok then
+    sock:close()
+    return nil, "cannot connect to " .. host .. ":" .. port .. ": " .. tostring(err or "failed"),
+           o.tls and "tls" or "connect"
+  end
+  sock:settimeout(seconds(o.read_timeout, 30))
+  return setmetatable({ sock = sock }, Conn)
+end
 
 local HOW = "send over http:// to a listener of this HAProxy whose server line verifies "
          .. "(ssl verify required ca-file ... sni str(<name>))"
 
-function net.refuse(scheme, req, proxy)
+--- What core.tcp cannot honour (see the top of this file).
+function _M.refuse(scheme, req, proxy)
   if scheme ~= "https" then return nil end
   local tls = req.tls or {}
   if tls.verify ~= false then
@@ -90,48 +122,27 @@ function net.refuse(scheme, req, proxy)
   end
 end
 
-function net.now()
-  local t = hap.now()
-  return t.sec + t.usec / 1e6
+--- A "light thread": fn runs now (HAProxy's requests are its own coroutines).
+function _M.spawn(fn, ...)
+  local res
+  local function keep(...) res = { n = select("#", ...), ... } end
+  keep(pcall(fn, ...))
+  return { host = _M, res = res }
 end
 
--- net.refuse has turned away what core.tcp cannot do: a proxy here is
--- for an http URL, whose request goes to it in absolute form
-function net.connect(scheme, host, port, req, proxy)
-  local sock = hap.tcp()
-  sock:settimeout(seconds(req.connect_timeout, 10))
-  local ok, err
-  if proxy then
-    ok, err = sock:connect(proxy.host, proxy.port)
-    host, port = proxy.host, proxy.port
-  elseif scheme == "https" then
-    ok, err = sock:connect_ssl(host, port)
-  else
-    ok, err = sock:connect(host, port)
-  end
-  if not ok then
-    sock:close()
-    return nil, "cannot connect to " .. (proxy and "proxy " or "") .. host .. ":" .. port .. ": "
-                .. tostring(err or "failed"), scheme == "https" and "tls" or "connect"
-  end
-  sock:settimeout(seconds(req.timeout, 30))
-  return setmetatable({ sock = sock }, Conn)
-end
+function _M.wait(t) return unpack(t.res, 1, t.res.n) end
 
---- Send one request: (req) -> status, headers, body | nil, message, kind, sent
-function _M.request(req)
-  local ok, status, headers, body, sent = pcall(http1.request, req, net)
+local net = cosocket.net(_M)
+
+--- HTTP over core.tcp; a "usage" error where HAProxy allows no sockets.
+function _M.send(req)
+  local ok, status, headers, body, sent = pcall(cosocket.request, req, net)
   if not ok then
     -- HAProxy refuses sockets where it cannot yield (sample fetches, converters)
     return nil, "HAProxy gives no sockets here (use the client from an action, a service or a task): "
                 .. tostring(status), "usage", false
   end
   return status, headers, body, sent
-end
-
---- Sleep without blocking HAProxy.
-function _M.sleep(s)
-  hap.msleep(floor(s * 1000 + 0.5))
 end
 
 return _M
