@@ -56,6 +56,21 @@ describe_luv("mautic.loop on luv", function()
     return fake.client{ transport = driver.transport, sleep = driver.sleep, retries = 0 }
   end
 
+  it("gives its tasks a host that keeps the host contract (spec/host_contract_spec.lua)", function()
+    local contract = require "support.host_contract"
+    local driver = loop.luv(uv)
+    local results
+    driver.spawn(function()
+      results = contract.run{ url = fake.url, auth = "Basic " .. core.b64encode("admin:mautic") }
+    end)
+    uv.run()
+    driver.close()
+    assert.equal("loop", results.name)
+    for _, c in ipairs{ "sleep_and_now", "connect", "spawn_and_wait", "lock", "send" } do
+      assert.equal(true, results[c], c .. ": " .. tostring(results[c]))
+    end
+  end)
+
   it("runs 50 requests at once while the loop keeps serving its timers", function()
     local N, DELAY = 50, 0.5
     fake.fault{ path = "^/api/contacts$", delay = DELAY, count = N }
