@@ -16,9 +16,10 @@ local entity = require "mautic.entity"
 local batch = require "mautic.batch"
 local options = require "mautic.options"
 local fields = require "mautic.fields"
+local routes = require "mautic.routes"
 
 local type, ipairs, pairs, select, error, tonumber, next = type, ipairs, pairs, select, error, tonumber, next
-local gsub, gmatch, format = string.gsub, string.gmatch, string.format
+local gsub, format = string.gsub, string.format
 
 local _M = {}
 
@@ -36,11 +37,7 @@ function _M.has_unique(unique, row)
 end
 
 --- The placeholder names of a path template, in order.
-function _M.placeholders(path)
-  local names = {}
-  for name in gmatch(path, "{([%w_]+)}") do names[#names + 1] = name end
-  return names
-end
+_M.placeholders = routes.placeholders
 
 -- Shape a decoded answer as the route says.
 local function shape(client, family, route, body, meta)
@@ -297,28 +294,10 @@ local function crud_routes(family)
   }
 end
 
---- All routes of a family definition, standard ones first.
+--- All routes of a family definition, standard ones first (checked by
+-- mautic.routes the first time: a misspelled key fails there).
 function _M.routes_of(def)
-  local routes = {}
-  if def.crud ~= false and def.path then
-    for _, r in ipairs(crud_routes(def)) do routes[#routes + 1] = r end
-  end
-  for _, r in ipairs(def.verbs or {}) do
-    if not r.name then
-      -- short form { "name", "METHOD", "/path", key = value... }: every named field is kept
-      local full = { name = r[1], method = r[2], path = r[3] }
-      for k, v in pairs(r) do
-        if type(k) == "string" then full[k] = v end
-      end
-      r = full
-    end
-    routes[#routes + 1] = r
-  end
-  -- the placeholders of each path, read once here rather than on every call
-  for _, r in ipairs(routes) do
-    if r.params == nil and r.path then r.params = _M.placeholders(r.path) end
-  end
-  return routes
+  return routes.of(def, (def.crud ~= false and def.path) and crud_routes(def) or nil)
 end
 
 --- Build a family's API table for a client.
@@ -329,6 +308,8 @@ function _M.family(client, def)
   }
   local api_table = {}
   family.api_table = api_table
+  -- entities call their family's routes through this (mautic.entity needs no endpoint)
+  function family.invoke(route, ...) return _M.invoke(client, family, route, ...) end
   for _, route in ipairs(_M.routes_of(def)) do
     family.routes[route.name] = route
     api_table[route.name] = _M.verb(client, family, route)

@@ -33,7 +33,6 @@ end
 local function metatable_for(client, family)
   local mt = family.entity_mt
   if mt then return mt end
-  local endpoint = require "mautic.endpoint"
   local methods = {}
   mt = { __index = methods, __name = "mautic." .. family.name .. ".entity" }
   family.entity_mt = mt
@@ -53,7 +52,7 @@ local function metatable_for(client, family)
     if bindable then
       local returns_data = find(name, "^get_") ~= nil
       methods[name] = function(self, ...)
-        local v, err = endpoint.invoke(client, family, route, rawget(self, "id"), ...)
+        local v, err = family.invoke(route, rawget(self, "id"), ...)
         if v == nil then raise_usage(err) return nil, err end
         if returns_data then return v end
         if route.result == "item" then return merge(self, v) end
@@ -66,7 +65,7 @@ local function metatable_for(client, family)
   if routes.edit then
     --- PATCH the entity and merge the answer into it.
     methods.update = function(self, data, opts)
-      local v, err = endpoint.invoke(client, family, routes.edit, rawget(self, "id"), data, opts)
+      local v, err = family.invoke(routes.edit, rawget(self, "id"), data, opts)
       if v == nil then raise_usage(err) return nil, err end
       return merge(self, v)
     end
@@ -74,14 +73,14 @@ local function metatable_for(client, family)
   if routes.get then
     --- Fetch the entity again and merge the answer into it.
     methods.refresh = function(self)
-      local v, err = endpoint.invoke(client, family, routes.get, rawget(self, "id"))
+      local v, err = family.invoke(routes.get, rawget(self, "id"))
       if v == nil then return nil, err end
       return merge(self, v)
     end
   end
   if routes.delete then
     methods.delete = function(self)
-      local v, err = endpoint.invoke(client, family, routes.delete, rawget(self, "id"))
+      local v, err = family.invoke(routes.delete, rawget(self, "id"))
       if v == nil then return nil, err end
       return self
     end

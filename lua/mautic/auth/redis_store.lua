@@ -13,7 +13,7 @@
 -- that deletes the key only if it still holds the owner's value. The
 -- loser waits (cooperatively), then reads the token the winner stored.
 -- See mautic.redis for the connection each host uses.
-local store = require "mautic.auth.store"
+local store = require "mautic.auth.store_base"
 local lock = require "mautic.expiring_lock"
 local redis = require "mautic.redis"
 local host = require "mautic.host"

@@ -9,7 +9,7 @@
 -- names, see mautic.auth.store.default_key), unless `key` is given. The
 -- lock is a key of the dict added with a time to live (ngx.shared's add is
 -- atomic across workers); waiters sleep with ngx.sleep.
-local store = require "mautic.auth.store"
+local store = require "mautic.auth.store_base"
 local lock = require "mautic.expiring_lock"
 local host = require "mautic.host"
 local options = require "mautic.options"

@@ -20,9 +20,11 @@
 -- the coroutines of this process (`mautic.parallel` tasks, nginx request
 -- handlers), which wait for it with the cooperative `sleep` they are given.
 local core = require "mautic.core"
-local json = require "mautic.json"
 local compat = require "mautic.compat"
 local host = require "mautic.host"
+local base = require "mautic.auth.store_base"
+local shm_store = require "mautic.auth.shm_store"
+local redis_store = require "mautic.auth.redis_store"
 local options = require "mautic.options"
 
 local type, error, setmetatable, tostring, next = type, error, setmetatable, tostring, next
@@ -43,64 +45,10 @@ function _M.exclusive(key, fn, sleep)
   return host.lock(key, fn, sleep)
 end
 
--- Stored text ----------------------------------------------------------------
-
---- Tokens as the JSON text a store keeps (raises when they cannot be encoded).
--- @tparam table tokens
--- @treturn string
-function _M.encode(tokens)
-  return (assert(json.encode(tokens)))
-end
-
---- The tokens in a store's text: a table, or nil when there is none (text
--- not a string) or the text is not a JSON object (garbage reads as absent).
--- @param text what the store holds
--- @treturn table|nil
-function _M.decode(text)
-  if type(text) ~= "string" then return nil end
-  local t = json.decode(text)
-  if type(t) ~= "table" then return nil end
-  return t
-end
-
--- Entries ---------------------------------------------------------------------
---
--- A store holds one entry per issuer and client: the OAuth2 handler names
--- the entry with `default_key(issuer, client_id)`, so that two clients of
--- two Mautics (or two client ids of one) sharing a store never read each
--- other's tokens. A store made with `{ key = "..." }` uses that key for
--- every entry instead (sharing is then the user's explicit choice; the
--- handler still refuses tokens whose issuer is not its own).
-
---- The entry key the built-in stores use for a client's tokens when they
--- were given no key: the token endpoint's URL and the client id (never a
--- secret).
--- @tparam string issuer the token endpoint, e.g. "https://m.example.com/oauth/v2/token"
--- @tparam[opt] string client_id
--- @treturn string
-function _M.default_key(issuer, client_id)
-  return "mautic:tokens:" .. issuer .. " " .. (client_id or "")
-end
-
--- The key a store uses: its own, or the one the caller names.
-local function key_of(self, key, fname)
-  local k = self.key or key
-  if type(k) ~= "string" or k == "" then
-    error("bad argument #1 to '" .. fname .. "' (entry key expected: see mautic.auth.store.default_key)", 3)
-  end
-  return k
-end
-_M.key_of = key_of
-
--- A store's own `key` option, checked.
-local function own_key(o, fname, level)
-  local k = o and o.key
-  if k ~= nil and (type(k) ~= "string" or k == "") then
-    error("bad argument to '" .. fname .. "' (key: non-empty string expected)", (level or 2) + 1)
-  end
-  return k
-end
-_M.own_key = own_key
+-- What every store shares (mautic.auth.store_base): the stored text and
+-- the entry keys
+for _, name in ipairs{ "encode", "decode", "default_key", "key_of", "own_key" } do _M[name] = base[name] end
+local key_of, own_key = base.key_of, base.own_key
 
 -- Memory ---------------------------------------------------------------------
 
@@ -201,13 +149,13 @@ end
 -- (see mautic.auth.shm_store).
 -- (not a tail call: the constructor raises at the caller's line, two levels up)
 function _M.shm(name, o)
-  local s = require("mautic.auth.shm_store").new(name, o)
+  local s = shm_store.new(name, o)
   return s
 end
 
 --- Tokens in Redis, shared by processes on many machines (see mautic.auth.redis_store).
 function _M.redis(o)
-  local s = require("mautic.auth.redis_store").new(o)
+  local s = redis_store.new(o)
   return s
 end
 
