@@ -278,7 +278,7 @@ static int check_method(lua_State *L, int idx)
 }
 
 /* the table in `field`, left on the stack: its index, or 0 when absent */
-static int opt_table(lua_State *L, int idx, const char *field, const char *msg)
+static inline int opt_table(lua_State *L, int idx, const char *field, const char *msg)
 {
     lua_getfield(L, idx, field);
     if (lua_isnil(L, -1))
