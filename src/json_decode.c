@@ -86,6 +86,65 @@ static int make_array(lua_State *L, int first, int n, int size)
     return first;
 }
 
+/* the flags for the value of the key at -1: JD_REC (note its keys) for
+   every member in table mode, for the member `order` names in field mode */
+static int member_flags(jd *d, int flags)
+{
+    if ((flags & JD_KIDS) && d->mode == JD_TABLE)
+        return JD_REC;
+    if ((flags & JD_KIDS) && d->mode == JD_FIELD) {
+        size_t kl;
+        const char *k = lua_tolstring(d->L, -1, &kl);
+        if (kl == d->field_len && memcmp(k, d->field, kl) == 0) {
+            lua_pushnil(d->L);      /* until an object says otherwise */
+            lua_replace(d->L, d->order_idx);
+            return JD_REC;
+        }
+    }
+    return 0;
+}
+
+/* the key of a member, pushed, and the ':' after it; the key also appended
+   to the table at `keys` when there is one. The flags for its value, or -1 */
+static int parse_key(jd *d, int flags, int keys, int *nkeys)
+{
+    int kid;
+    if (d->p >= d->end || *d->p != '"')
+        return jd_fail(d, d->p, "expected a string key in an object");
+    if (jd_string(d) < 0)
+        return -1;
+    if (keys) {
+        lua_pushvalue(d->L, -1);
+        lua_rawseti(d->L, keys, ++*nkeys);
+    }
+    kid = member_flags(d, flags);
+    jd_skip_ws(d);
+    if (d->p >= d->end || *d->p != ':')
+        return jd_fail(d, d->p, "expected ':' after an object key");
+    d->p++;
+    jd_skip_ws(d);
+    return kid;
+}
+
+/* the keys of the object at tbl, in document order (the table at `keys`,
+   removed from the stack): the result slot in field mode, order[tbl] in
+   table mode when it has two or more */
+static void note_keys(jd *d, int keys, int nkeys, int tbl)
+{
+    lua_State *L = d->L;
+    if (d->mode == JD_FIELD) {
+        lua_pushvalue(L, keys);
+        lua_replace(L, d->order_idx);
+    } else if (nkeys >= 2) {
+        lua_pushvalue(L, tbl);
+        lua_pushvalue(L, keys);
+        lua_rawset(L, d->order_idx);
+    }
+    lua_remove(L, keys);
+}
+
+/* members are gathered on the stack, JD_GATHER at a time, so that the
+   table is made at its size (nulls left out) */
 static int parse_object(jd *d, int flags)
 {
     lua_State *L = d->L;
@@ -105,32 +164,8 @@ static int parse_object(jd *d, int flags)
         d->p++;
     } else {
         for (;;) {
-            int kid = 0, rc;
-            if (d->p >= d->end || *d->p != '"')
-                return jd_fail(d, d->p, "expected a string key in an object");
-            if (jd_string(d) < 0)
-                return -1;
-            if (keys) {
-                lua_pushvalue(L, -1);
-                lua_rawseti(L, keys, ++nkeys);
-            }
-            if ((flags & JD_KIDS) && d->mode == JD_TABLE) {
-                kid = JD_REC;
-            } else if ((flags & JD_KIDS) && d->mode == JD_FIELD) {
-                size_t kl;
-                const char *k = lua_tolstring(L, -1, &kl);
-                if (kl == d->field_len && memcmp(k, d->field, kl) == 0) {
-                    kid = JD_REC;
-                    lua_pushnil(L);     /* until an object says otherwise */
-                    lua_replace(L, d->order_idx);
-                }
-            }
-            jd_skip_ws(d);
-            if (d->p >= d->end || *d->p != ':')
-                return jd_fail(d, d->p, "expected ':' after an object key");
-            d->p++;
-            jd_skip_ws(d);
-            if ((rc = parse_value(d, kid)) < 0)
+            int kid = parse_key(d, flags, keys, &nkeys), rc;
+            if (kid < 0 || (rc = parse_value(d, kid)) < 0)
                 return -1;
             if (tbl) {
                 set_member(L, tbl, rc);
@@ -156,17 +191,8 @@ static int parse_object(jd *d, int flags)
     if (!tbl)
         tbl = make_object(L, first, n, live);
     d->depth--;
-    if (keys) {
-        if (d->mode == JD_FIELD) {
-            lua_pushvalue(L, keys);
-            lua_replace(L, d->order_idx);
-        } else if (nkeys >= 2) {
-            lua_pushvalue(L, tbl);
-            lua_pushvalue(L, keys);
-            lua_rawset(L, d->order_idx);
-        }
-        lua_remove(L, keys);
-    }
+    if (keys)
+        note_keys(d, keys, nkeys, tbl);
     return 0;
 }
 

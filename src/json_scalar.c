@@ -66,29 +66,72 @@ static char *put_utf8(char *o, unsigned long u)
     return o;
 }
 
-/* a string with escapes: q is its first special byte */
-static int string_slow(jd *d, const unsigned char *s, const unsigned char *q)
+/* the closing quote of a string whose first special byte is q, checking
+   that no control character comes before it; NULL after jd_fail */
+static const unsigned char *string_close(jd *d, const unsigned char *q)
 {
-    const unsigned char *e = (const unsigned char *)d->end, *close = q, *p;
-    char *buf, *o;
+    const unsigned char *e = (const unsigned char *)d->end, *close = q;
     while (close < e && *close != '"') {
         if (*close == '\\') {
-            if (e - close < 2)
-                return jd_fail(d, d->end, "unterminated string");
+            if (e - close < 2) {
+                jd_fail(d, d->end, "unterminated string");
+                return NULL;
+            }
             close += 2;
         } else if (*close < 0x20) {
-            return jd_fail(d, (const char *)close, "control character in a string");
+            jd_fail(d, (const char *)close, "control character in a string");
+            return NULL;
         } else {
             close++;
         }
     }
-    if (close >= e)
-        return jd_fail(d, d->end, "unterminated string");
+    if (close >= e) {
+        jd_fail(d, d->end, "unterminated string");
+        return NULL;
+    }
+    return close;
+}
+
+/* the \u escape at bs (with the low surrogate escape after a high one) as
+   UTF-8 at *o, advanced; the byte after it, or NULL after jd_fail */
+static const unsigned char *unicode_escape(jd *d, const unsigned char *bs,
+                                           const unsigned char *close, char **o)
+{
+    const unsigned char *p = bs + 2;
+    long u = hex4(p, close), lo;
+    if (u < 0) {
+        jd_fail(d, (const char *)bs, "invalid \\u escape");
+        return NULL;
+    }
+    p += 4;
+    if (u >= 0xDC00 && u <= 0xDFFF) {
+        jd_fail(d, (const char *)bs, "invalid UTF-16 surrogate (a low one first)");
+        return NULL;
+    }
+    if (u >= 0xD800 && u <= 0xDBFF) {
+        if (close - p < 6 || p[0] != '\\' || p[1] != 'u'
+            || (lo = hex4(p + 2, close)) < 0xDC00 || lo > 0xDFFF) {
+            jd_fail(d, (const char *)bs, "invalid UTF-16 surrogate (no low one after)");
+            return NULL;
+        }
+        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+        p += 6;
+    }
+    *o = put_utf8(*o, (unsigned long)u);
+    return p;
+}
+
+/* a string with escapes: s its first byte, q its first special byte */
+static int string_slow(jd *d, const unsigned char *s, const unsigned char *q)
+{
+    const unsigned char *close = string_close(d, q), *p;
+    char *buf, *o;
+    if (close == NULL)
+        return -1;
     /* the decoded text is never longer than the escaped one */
     buf = o = scratch(d, (size_t)(close - s));
     for (p = s; p < close;) {
         const unsigned char *bs = memchr(p, '\\', (size_t)(close - p));
-        long u, lo;
         if (bs == NULL)
             bs = close;
         memcpy(o, p, (size_t)(bs - p));
@@ -106,19 +149,8 @@ static int string_slow(jd *d, const unsigned char *s, const unsigned char *q)
         case 'r': *o++ = '\r'; break;
         case 't': *o++ = '\t'; break;
         case 'u':
-            if ((u = hex4(p, close)) < 0)
-                return jd_fail(d, (const char *)bs, "invalid \\u escape");
-            p += 4;
-            if (u >= 0xDC00 && u <= 0xDFFF)
-                return jd_fail(d, (const char *)bs, "invalid UTF-16 surrogate (a low one first)");
-            if (u >= 0xD800 && u <= 0xDBFF) {
-                if (close - p < 6 || p[0] != '\\' || p[1] != 'u'
-                    || (lo = hex4(p + 2, close)) < 0xDC00 || lo > 0xDFFF)
-                    return jd_fail(d, (const char *)bs, "invalid UTF-16 surrogate (no low one after)");
-                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-                p += 6;
-            }
-            o = put_utf8(o, (unsigned long)u);
+            if ((p = unicode_escape(d, bs, close, &o)) == NULL)
+                return -1;
             break;
         default:
             return jd_fail(d, (const char *)bs, "invalid escape in a string");
@@ -145,67 +177,61 @@ int jd_string(jd *d)
 
 #define DIGIT(p) ((p) < e && *(p) >= '0' && *(p) <= '9')
 
-int jd_number(jd *d)
+/* an optional fraction and exponent at p: the byte after them (*is_int
+   cleared when there is either), or NULL after jd_fail */
+static const char *fraction_exponent(jd *d, const char *p, int *is_int)
 {
-    const char *s = d->p, *p = s, *e = d->end;
-    uint64_t acc = 0;
-    int neg = 0, is_int = 1, overflow = 0;
-    size_t len;
-    char *buf, *end;
-    double v;
-    if (*p == '-') {
-        neg = 1;
-        p++;
-    }
-    if (!DIGIT(p))
-        return jd_fail(d, p, "invalid number");
-    if (*p == '0') {
-        if (DIGIT(p + 1))
-            return jd_fail(d, p, "invalid number (a leading zero)");
-        p++;
-    }
-    for (; DIGIT(p); p++) {
-        unsigned dg = (unsigned)(*p - '0');
-        if (acc > (UINT64_MAX - dg) / 10)
-            overflow = 1;
-        else
-            acc = acc * 10 + dg;
-    }
+    const char *e = d->end;
     if (p < e && *p == '.') {
-        is_int = 0;
+        *is_int = 0;
         p++;
-        if (!DIGIT(p))
-            return jd_fail(d, p, "invalid number (no digit after the point)");
+        if (!DIGIT(p)) {
+            jd_fail(d, p, "invalid number (no digit after the point)");
+            return NULL;
+        }
         while (DIGIT(p)) p++;
     }
     if (p < e && (*p == 'e' || *p == 'E')) {
-        is_int = 0;
+        *is_int = 0;
         p++;
         if (p < e && (*p == '+' || *p == '-'))
             p++;
-        if (!DIGIT(p))
-            return jd_fail(d, p, "invalid number (no digit in the exponent)");
+        if (!DIGIT(p)) {
+            jd_fail(d, p, "invalid number (no digit in the exponent)");
+            return NULL;
+        }
         while (DIGIT(p)) p++;
     }
-    d->p = p;
-    if (is_int && !overflow) {
+    return p;
+}
+
+/* an integer literal of magnitude acc: pushed (1) when it fits a Lua
+   integer (5.3+; any, as a double, before), else 0 */
+static int push_int_literal(lua_State *L, uint64_t acc, int neg)
+{
 #if LUA_VERSION_NUM >= 503
-        if (!neg && acc <= (uint64_t)LUA_MAXINTEGER) {
-            lua_pushinteger(d->L, (lua_Integer)acc);
-            return 0;
-        }
-        if (neg && acc <= (uint64_t)LUA_MAXINTEGER + 1) {
-            lua_pushinteger(d->L, acc == (uint64_t)LUA_MAXINTEGER + 1 ? LUA_MININTEGER
-                                                                     : -(lua_Integer)acc);
-            return 0;
-        }
-#else
-        lua_pushnumber(d->L, neg ? -(lua_Number)acc : (lua_Number)acc);
-        return 0;
-#endif
+    if (!neg && acc <= (uint64_t)LUA_MAXINTEGER) {
+        lua_pushinteger(L, (lua_Integer)acc);
+        return 1;
     }
-    len = (size_t)(p - s);
-    buf = scratch(d, len + 1);
+    if (neg && acc <= (uint64_t)LUA_MAXINTEGER + 1) {
+        lua_pushinteger(L, acc == (uint64_t)LUA_MAXINTEGER + 1 ? LUA_MININTEGER
+                                                               : -(lua_Integer)acc);
+        return 1;
+    }
+    return 0;
+#else
+    lua_pushnumber(L, neg ? -(lua_Number)acc : (lua_Number)acc);
+    return 1;
+#endif
+}
+
+/* the number text at s (len bytes, checked) through strtod: an integer on
+   5.3+ when integral and exact, else a float; 0, or -1 after jd_fail */
+static int push_strtod(jd *d, const char *s, size_t len)
+{
+    char *buf = scratch(d, len + 1), *end;
+    double v;
     memcpy(buf, s, len);
     buf[len] = '\0';
     if (d->decpoint != '.') {     /* strtod follows the C locale's decimal point */
@@ -225,4 +251,35 @@ int jd_number(jd *d)
 #endif
     lua_pushnumber(d->L, (lua_Number)v);
     return 0;
+}
+
+int jd_number(jd *d)
+{
+    const char *s = d->p, *p = s, *e = d->end;
+    uint64_t acc = 0;
+    int neg = 0, is_int = 1, overflow = 0;
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+    if (!DIGIT(p))
+        return jd_fail(d, p, "invalid number");
+    if (*p == '0') {
+        if (DIGIT(p + 1))
+            return jd_fail(d, p, "invalid number (a leading zero)");
+        p++;
+    }
+    for (; DIGIT(p); p++) {
+        unsigned dg = (unsigned)(*p - '0');
+        if (acc > (UINT64_MAX - dg) / 10)
+            overflow = 1;
+        else
+            acc = acc * 10 + dg;
+    }
+    if ((p = fraction_exponent(d, p, &is_int)) == NULL)
+        return -1;
+    d->p = p;
+    if (is_int && !overflow && push_int_literal(d->L, acc, neg))
+        return 0;
+    return push_strtod(d, s, (size_t)(p - s));
 }

@@ -149,66 +149,59 @@ static void check_headers(lua_State *L, int arg, int h)
     }
 }
 
+/* parts[i][field] of the part table at t, pushed (anchored): 1 when it is
+   a string, 0 when nil; anything else raises */
+static int part_field(lua_State *L, int arg, int t, int i, const char *field)
+{
+    lua_pushstring(L, field);
+    lua_rawget(L, t);
+    if (lua_isnil(L, -1))
+        return 0;
+    if (lua_type(L, -1) != LUA_TSTRING)
+        req_error(L, arg, "parts[%d].%s must be a string", i, field);
+    return 1;
+}
+
+/* does the string at -1 hold CR, LF or NUL, or nothing when it must not? */
+static int bad_part_text(lua_State *L, int nonempty)
+{
+    size_t n;
+    const char *s = lua_tolstring(L, -1, &n);
+    return (nonempty && n == 0) || has_ctl(s, n);
+}
+
+/* part i, the table at t: its fields are left on the stack above t */
+static void check_part(lua_State *L, int arg, int t, int i)
+{
+    int has_data, has_file;
+    if (!part_field(L, arg, t, i, "name"))
+        req_error(L, arg, "parts[%d].name must be a string", i);
+    if (bad_part_text(L, 1))
+        req_error(L, arg, "parts[%d].name is empty or contains CR, LF or NUL", i);
+    has_data = part_field(L, arg, t, i, "data");
+    has_file = part_field(L, arg, t, i, "file");
+    if (has_file && bad_part_text(L, 1))
+        req_error(L, arg, "parts[%d].file is empty or contains CR, LF or NUL", i);
+    if (has_data == has_file)
+        req_error(L, arg, "parts[%d] needs exactly one of data or file", i);
+    if (part_field(L, arg, t, i, "filename") && bad_part_text(L, 0))
+        req_error(L, arg, "parts[%d].filename contains CR, LF or NUL", i);
+    if (part_field(L, arg, t, i, "content_type") && bad_part_text(L, 0))
+        req_error(L, arg, "parts[%d].content_type contains CR, LF or NUL", i);
+}
+
 static size_t check_parts(lua_State *L, int arg, int p)
 {
     size_t n = lua_rawlen(L, p), i;
     if (n == 0)
         req_error(L, arg, "parts must be a non-empty array");
     for (i = 1; i <= n; i++) {
-        int t, has_data, has_file;
+        int t;
         lua_rawgeti(L, p, (int)i);
         t = lua_gettop(L);
         if (!lua_istable(L, t))
             req_error(L, arg, "parts[%d] must be a table", (int)i);
-        lua_pushliteral(L, "name");
-        lua_rawget(L, t);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            req_error(L, arg, "parts[%d].name must be a string", (int)i);
-        {
-            size_t nl;
-            const char *s = lua_tolstring(L, -1, &nl);
-            if (nl == 0 || has_ctl(s, nl))
-                req_error(L, arg, "parts[%d].name is empty or contains CR, LF or NUL", (int)i);
-        }
-        lua_pushliteral(L, "data");
-        lua_rawget(L, t);
-        has_data = !lua_isnil(L, -1);
-        if (has_data && lua_type(L, -1) != LUA_TSTRING)
-            req_error(L, arg, "parts[%d].data must be a string", (int)i);
-        lua_pushliteral(L, "file");
-        lua_rawget(L, t);
-        has_file = !lua_isnil(L, -1);
-        if (has_file) {
-            size_t fl;
-            const char *s;
-            if (lua_type(L, -1) != LUA_TSTRING)
-                req_error(L, arg, "parts[%d].file must be a string", (int)i);
-            s = lua_tolstring(L, -1, &fl);
-            if (fl == 0 || has_ctl(s, fl))
-                req_error(L, arg, "parts[%d].file is empty or contains CR, LF or NUL", (int)i);
-        }
-        if (has_data == has_file)
-            req_error(L, arg, "parts[%d] needs exactly one of data or file", (int)i);
-        lua_pushliteral(L, "filename");
-        lua_rawget(L, t);
-        lua_pushliteral(L, "content_type");
-        lua_rawget(L, t);
-        {
-            int k;
-            for (k = -2; k <= -1; k++) {
-                size_t sl;
-                const char *s;
-                if (lua_isnil(L, k))
-                    continue;
-                if (lua_type(L, k) != LUA_TSTRING)
-                    req_error(L, arg, "parts[%d].%s must be a string", (int)i,
-                              k == -2 ? "filename" : "content_type");
-                s = lua_tolstring(L, k, &sl);
-                if (has_ctl(s, sl))
-                    req_error(L, arg, "parts[%d].%s contains CR, LF or NUL", (int)i,
-                              k == -2 ? "filename" : "content_type");
-            }
-        }
+        check_part(L, arg, t, (int)i);
         lua_settop(L, t - 1);
     }
     return n;
@@ -271,73 +264,55 @@ static void check_tls(lua_State *L, int arg, int t, mc_req *r)
     }
 }
 
-void mc_req_check(lua_State *L, int idx, mc_req *r)
+/* `method`, case-insensitive; GET when absent */
+static int check_method(lua_State *L, int idx)
 {
-    int t;
-    const char *s;
-    idx = abs_index(L, idx);
-    luaL_checktype(L, idx, LUA_TTABLE);
-    luaL_checkstack(L, 24, "request too deep");
-    memset(r, 0, sizeof *r);
-    r->verify = 1;
-    r->method = MC_GET;
+    int i;
+    const char *s = opt_string(L, idx, idx, "method", "method", NULL, 0);
+    if (s == NULL)
+        return MC_GET;
+    for (i = 0; mc_method_names[i] != NULL; i++)
+        if (ascii_casecmp(s, mc_method_names[i]) == 0)
+            return i;
+    return req_error(L, idx, "unsupported method '%s'", s);
+}
 
-    s = opt_string(L, idx, idx, "method", "method", NULL, 0);
-    if (s != NULL) {
-        int i;
-        for (i = 0; mc_method_names[i] != NULL; i++)
-            if (ascii_casecmp(s, mc_method_names[i]) == 0)
-                break;
-        if (mc_method_names[i] == NULL)
-            req_error(L, idx, "unsupported method '%s'", s);
-        r->method = i;
-    }
+/* the table in `field`, left on the stack: its index, or 0 when absent */
+static inline int opt_table(lua_State *L, int idx, const char *field, const char *msg)
+{
+    lua_getfield(L, idx, field);
+    if (lua_isnil(L, -1))
+        return 0;
+    if (!lua_istable(L, -1))
+        req_error(L, idx, "%s", msg);
+    return lua_gettop(L);
+}
 
-    r->url = opt_string(L, idx, idx, "url", "url", NULL, 0);
-    if (r->url == NULL || r->url[0] == '\0')
-        req_error(L, idx, "url is required");
-
-    lua_getfield(L, idx, "headers");
-    if (!lua_isnil(L, -1)) {
-        if (!lua_istable(L, -1))
-            req_error(L, idx, "headers must be a table");
-        r->headers = lua_gettop(L);
-        check_headers(L, idx, r->headers);
-    }
-
+/* what is sent after the headers: `body` or `parts`, not both, not on GET or HEAD */
+static void check_payload(lua_State *L, int idx, mc_req *r)
+{
     r->body = opt_string(L, idx, idx, "body", "body", &r->body_len, 1);
     r->has_body = r->body != NULL;
-
-    lua_getfield(L, idx, "parts");
-    if (!lua_isnil(L, -1)) {
-        if (!lua_istable(L, -1))
-            req_error(L, idx, "parts must be an array of tables");
-        r->parts = lua_gettop(L);
+    r->parts = opt_table(L, idx, "parts", "parts must be an array of tables");
+    if (r->parts)
         r->nparts = check_parts(L, idx, r->parts);
-    }
     if (r->has_body && r->parts)
         req_error(L, idx, "body and parts are mutually exclusive");
     if ((r->has_body || r->parts) && (r->method == MC_GET || r->method == MC_HEAD))
         req_error(L, idx, "a %s request cannot have a body", mc_method_names[r->method]);
+}
 
-    r->output = opt_string(L, idx, idx, "output", "output", NULL, 0);
-    if (r->output != NULL && r->output[0] == '\0')
-        req_error(L, idx, "output must be a file path");
-
+/* how the request travels: timeouts, tls, proxy, answer size, connection */
+static void check_transport(lua_State *L, int idx, mc_req *r)
+{
+    int t;
     r->timeout_ms = opt_ms(L, idx, idx, "timeout");
     r->connect_timeout_ms = opt_ms(L, idx, idx, "connect_timeout");
-
-    lua_getfield(L, idx, "tls");
-    if (!lua_isnil(L, -1)) {
-        if (!lua_istable(L, -1))
-            req_error(L, idx, "tls must be a table");
-        t = lua_gettop(L);
+    t = opt_table(L, idx, "tls", "tls must be a table");
+    if (t)
         check_tls(L, idx, t, r);
-    }
-
     r->proxy = opt_string(L, idx, idx, "proxy", "proxy", NULL, 0);
     r->max_bytes = opt_bytes(L, idx, idx, "max_bytes");
-
     lua_getfield(L, idx, "fresh");
     if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
         req_error(L, idx, "fresh must be a boolean");
@@ -345,3 +320,26 @@ void mc_req_check(lua_State *L, int idx, mc_req *r)
     lua_pop(L, 1);
 }
 
+void mc_req_check(lua_State *L, int idx, mc_req *r)
+{
+    idx = abs_index(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    luaL_checkstack(L, 24, "request too deep");
+    memset(r, 0, sizeof *r);
+    r->verify = 1;
+    r->method = check_method(L, idx);
+
+    r->url = opt_string(L, idx, idx, "url", "url", NULL, 0);
+    if (r->url == NULL || r->url[0] == '\0')
+        req_error(L, idx, "url is required");
+
+    r->headers = opt_table(L, idx, "headers", "headers must be a table");
+    if (r->headers)
+        check_headers(L, idx, r->headers);
+    check_payload(L, idx, r);
+
+    r->output = opt_string(L, idx, idx, "output", "output", NULL, 0);
+    if (r->output != NULL && r->output[0] == '\0')
+        req_error(L, idx, "output must be a file path");
+    check_transport(L, idx, r);
+}

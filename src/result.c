@@ -63,74 +63,84 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* lines in p..end: one table slot each (status line included), so filling
+   the table never rehashes */
+static int count_lines(const char *p, const char *end)
+{
+    int lines = 0;
+    while (p != NULL && p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        lines++;
+        p++;
+    }
+    return lines;
+}
+
+/* t[name] = value, or joined to an earlier value of that name with `sep` */
+static inline void set_header(lua_State *L, int t, const char *name, size_t nl,
+                              const char *sep, const char *v, size_t vl)
+{
+    lua_pushlstring(L, name, nl);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, t);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, v, vl);
+    } else {
+        lua_pushstring(L, sep);
+        lua_pushlstring(L, v, vl);
+        lua_concat(L, 3);
+    }
+    lua_rawset(L, t);
+}
+
+/* "Name: value" in p..le: the name lower-cased in place and ending at
+   *name_end, the value from *value; 0 when no name comes before a ':' */
+static int split_header(char *p, const char *le, char **name_end, const char **value)
+{
+    char *colon = memchr(p, ':', (size_t)(le - p)), *ne, *k;
+    const char *v;
+    if (colon == NULL || colon == p)
+        return 0;
+    for (ne = colon; ne > p && is_space(ne[-1]); ne--)
+        ;
+    for (k = p; k < ne; k++)
+        *k = (char)tolower((unsigned char)*k);
+    for (v = colon + 1; v < le && is_space(*v); v++)
+        ;
+    *name_end = ne;
+    *value = v;
+    return 1;
+}
+
 /* push a table of the response headers in x->head (lower-cased names) */
 static void push_headers(lua_State *L, mc_xfer *x)
 {
     char *p = x->head.data, *end = p + x->head.len;
-    const char *last = NULL;
+    const char *last = NULL;    /* the name of the last header, for folded lines */
     size_t last_len = 0;
-    int t, lines = 0;
-    const char *q = p;
-    /* one slot per line (status line included): no rehash while filling */
-    while (q != NULL && q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
-        lines++;
-        q++;
-    }
-    lua_createtable(L, 0, lines);
+    int t;
+    lua_createtable(L, 0, count_lines(p, end));
     t = lua_gettop(L);
     while (p != NULL && p < end) {
         char *eol = memchr(p, '\n', (size_t)(end - p));
-        char *next = eol ? eol + 1 : end;
-        char *le = eol ? eol : end;
-        char *colon, *v, *ve, *k;
+        char *next = eol ? eol + 1 : end, *le = eol ? eol : end, *name_end;
+        const char *v;
         while (le > p && is_space(le[-1]))
             le--;
         if (le == p || (le - p >= 5 && memcmp(p, "HTTP/", 5) == 0)) {
-            p = next;
+            p = next;       /* a blank line or a status line: no header */
             continue;
         }
         if ((*p == ' ' || *p == '\t') && last != NULL) {
             /* obsolete line folding: continue the previous value */
-            v = p;
-            while (v < le && is_space(*v))
-                v++;
-            lua_pushlstring(L, last, last_len);
-            lua_pushvalue(L, -1);
-            lua_rawget(L, t);
-            lua_pushliteral(L, " ");
-            lua_pushlstring(L, v, (size_t)(le - v));
-            lua_concat(L, 3);
-            lua_rawset(L, t);
-            p = next;
-            continue;
+            for (v = p; v < le && is_space(*v); v++)
+                ;
+            set_header(L, t, last, last_len, " ", v, (size_t)(le - v));
+        } else if (split_header(p, le, &name_end, &v)) {
+            last = p;
+            last_len = (size_t)(name_end - p);
+            set_header(L, t, last, last_len, ", ", v, (size_t)(le - v));
         }
-        colon = memchr(p, ':', (size_t)(le - p));
-        if (colon == NULL || colon == p) {
-            p = next;
-            continue;
-        }
-        ve = colon;
-        while (ve > p && is_space(ve[-1]))
-            ve--;
-        for (k = p; k < ve; k++)
-            *k = (char)tolower((unsigned char)*k);
-        v = colon + 1;
-        while (v < le && is_space(*v))
-            v++;
-        last = p;
-        last_len = (size_t)(ve - p);
-        lua_pushlstring(L, p, last_len);
-        lua_pushvalue(L, -1);
-        lua_rawget(L, t);
-        if (lua_isnil(L, -1)) {
-            lua_pop(L, 1);
-            lua_pushlstring(L, v, (size_t)(le - v));
-        } else {
-            lua_pushliteral(L, ", ");
-            lua_pushlstring(L, v, (size_t)(le - v));
-            lua_concat(L, 3);
-        }
-        lua_rawset(L, t);
         p = next;
     }
     luaL_getmetatable(L, MC_HEADERS_MT);

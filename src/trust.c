@@ -55,78 +55,114 @@ static int tunnels_keyed_by_credentials(void)
  * connections to the URL's real host and port, and the Host header keeps
  * the URL's authority (unless the request sets its own), as over cosockets.
  */
-static int apply_server_name(mc_xfer *x, const mc_req *r, int has_host)
+
+/* the URL taken apart and put back with the server name; every pointer is
+   libcurl's memory, NULL or freed by url_parts_free alone */
+typedef struct url_parts {
+    CURLU *u;
+    char *host;
+    char *port;             /* the URL's port, or its scheme's */
+    char *given_port;       /* the port written in the URL, or NULL */
+    char *url;              /* the URL with the server name as its host */
+} url_parts;
+
+static void url_parts_free(url_parts *s)
 {
-    CURLU *u = curl_url();
+    curl_free(s->host);
+    curl_free(s->port);
+    curl_free(s->given_port);
+    curl_free(s->url);
+    curl_url_cleanup(s->u);
+}
+
+static const char *url_failure_kind(CURLUcode uc)
+{
+    return uc == CURLUE_OUT_OF_MEMORY ? "memory" : "usage";
+}
+
+/* the host and port of r->url into s; 0, or -1 with x->early set */
+static int read_url(mc_xfer *x, const mc_req *r, url_parts *s)
+{
     CURLUcode uc;
-    CURLcode rc = CURLE_OK;
-    char *host = NULL, *port = NULL, *given_port = NULL, *url = NULL, *line = NULL;
-    struct curl_slist *l;
-    size_t n;
-    int ret = -1;
-
-    if (u == NULL)
+    s->u = curl_url();
+    if (s->u == NULL)
         return mc_xfer_early(x, "memory", "out of memory");
-    uc = curl_url_set(u, CURLUPART_URL, r->url, 0);
+    uc = curl_url_set(s->u, CURLUPART_URL, r->url, 0);
     if (uc == CURLUE_OK)
-        uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+        uc = curl_url_get(s->u, CURLUPART_HOST, &s->host, 0);
     if (uc == CURLUE_OK)
-        uc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-    if (uc != CURLUE_OK) {
-        mc_xfer_early(x, uc == CURLUE_OUT_OF_MEMORY ? "memory" : "usage", "tls.server_name: cannot read the URL");
-        goto done;
-    }
-    if (strcasecmp(host, r->server_name) == 0) {
-        ret = 0; /* the URL's host already is that name */
-        goto done;
-    }
-    if (curl_url_get(u, CURLUPART_PORT, &given_port, 0) != CURLUE_OK)
-        given_port = NULL; /* none in the URL: the Host header has none either */
-    uc = curl_url_set(u, CURLUPART_HOST, r->server_name, 0);
-    if (uc == CURLUE_OK)
-        uc = curl_url_get(u, CURLUPART_URL, &url, 0);
-    if (uc != CURLUE_OK) {
-        mc_xfer_early(x, uc == CURLUE_OUT_OF_MEMORY ? "memory" : "usage", "tls.server_name: cannot use it in the URL");
-        goto done;
-    }
+        uc = curl_url_get(s->u, CURLUPART_PORT, &s->port, CURLU_DEFAULT_PORT);
+    if (uc != CURLUE_OK)
+        return mc_xfer_early(x, url_failure_kind(uc), "tls.server_name: cannot read the URL");
+    return 0;
+}
 
-    /* "name:port:host:port", and "Host: host[:port]": the longer of both */
-    n = strlen(r->server_name) + 2 * strlen(port) + strlen(host) + 8 +
-        (given_port != NULL ? strlen(given_port) : 0);
-    line = (char *)malloc(n);
-    if (line == NULL) {
-        mc_xfer_early(x, "memory", "out of memory");
-        goto done;
-    }
-    snprintf(line, n, "%s:%s:%s:%s", r->server_name, port, host, port);
+/* s->url: r->url with the server name as its host; 0, or -1 with x->early set */
+static int rename_url(mc_xfer *x, const mc_req *r, url_parts *s)
+{
+    CURLUcode uc;
+    if (curl_url_get(s->u, CURLUPART_PORT, &s->given_port, 0) != CURLUE_OK)
+        s->given_port = NULL; /* none in the URL: the Host header has none either */
+    uc = curl_url_set(s->u, CURLUPART_HOST, r->server_name, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(s->u, CURLUPART_URL, &s->url, 0);
+    if (uc != CURLUE_OK)
+        return mc_xfer_early(x, url_failure_kind(uc), "tls.server_name: cannot use it in the URL");
+    return 0;
+}
+
+/* x->connect_to gets "name:port:host:port" and, unless the request has its
+   own, x->hdrs gets "Host: host[:port]" (both lists owned by x); `line`
+   is this function's and freed before it returns */
+static int route_name_to_host(mc_xfer *x, const mc_req *r, const url_parts *s, int has_host)
+{
+    /* one buffer for both lines: the longer of them */
+    size_t n = strlen(r->server_name) + 2 * strlen(s->port) + strlen(s->host) + 8 +
+               (s->given_port != NULL ? strlen(s->given_port) : 0);
+    char *line = (char *)malloc(n);
+    struct curl_slist *l;
+    int bad;
+    if (line == NULL)
+        return mc_xfer_early(x, "memory", "out of memory");
+    snprintf(line, n, "%s:%s:%s:%s", r->server_name, s->port, s->host, s->port);
     l = curl_slist_append(x->connect_to, line);
-    if (l == NULL) {
-        mc_xfer_early(x, "memory", "out of memory");
-        goto done;
+    if (l != NULL)
+        x->connect_to = l;
+    bad = l == NULL;
+    if (!bad && !has_host) {
+        snprintf(line, n, "Host: %s%s%s", s->host, s->given_port != NULL ? ":" : "",
+                 s->given_port != NULL ? s->given_port : "");
+        bad = mc_xfer_add_header(x, line) != 0;
     }
-    x->connect_to = l;
-    if (!has_host) {
-        snprintf(line, n, "Host: %s%s%s", host, given_port != NULL ? ":" : "", given_port != NULL ? given_port : "");
-        if (mc_xfer_add_header(x, line) != 0) {
-            mc_xfer_early(x, "memory", "out of memory");
-            goto done;
-        }
-    }
-    rc = curl_easy_setopt(x->easy, CURLOPT_URL, url);
+    free(line);
+    return bad ? mc_xfer_early(x, "memory", "out of memory") : 0;
+}
+
+/* connections for the server name go to the URL's host: the renamed URL,
+   CURLOPT_CONNECT_TO and the Host header; 0, or -1 with x->early set */
+static int connect_by_name(mc_xfer *x, const mc_req *r, url_parts *s, int has_host)
+{
+    CURLcode rc;
+    if (rename_url(x, r, s) != 0 || route_name_to_host(x, r, s, has_host) != 0)
+        return -1;
+    rc = curl_easy_setopt(x->easy, CURLOPT_URL, s->url);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(x->easy, CURLOPT_CONNECT_TO, x->connect_to);
-    if (rc != CURLE_OK) {
-        mc_xfer_early(x, mc_kind_of(rc), "tls.server_name: %s", curl_easy_strerror(rc));
-        goto done;
-    }
-    ret = 0;
-done:
-    free(line);
-    curl_free(host);
-    curl_free(port);
-    curl_free(given_port);
-    curl_free(url);
-    curl_url_cleanup(u);
+    if (rc != CURLE_OK)
+        return mc_xfer_early(x, mc_kind_of(rc), "tls.server_name: %s", curl_easy_strerror(rc));
+    return 0;
+}
+
+static int apply_server_name(mc_xfer *x, const mc_req *r, int has_host)
+{
+    url_parts s;
+    int ret;
+    memset(&s, 0, sizeof s);
+    ret = read_url(x, r, &s);
+    /* nothing to change when the URL's host already is that name */
+    if (ret == 0 && strcasecmp(s.host, r->server_name) != 0)
+        ret = connect_by_name(x, r, &s, has_host);
+    url_parts_free(&s);
     return ret;
 }
 #else

@@ -216,22 +216,20 @@ static int is_host(const char *name)
     return name != NULL && strcasecmp(name, "Host") == 0;
 }
 
-int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
+/* set opt when every option before it was set: one check of rc at the end */
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(x->easy, opt, val); } while (0)
+
+/* a curl option that could not be set: the transfer fails before it starts */
+static int option_failed(mc_xfer *x, CURLcode rc)
+{
+    return mc_xfer_early(x, mc_kind_of(rc), "%s", curl_easy_strerror(rc));
+}
+
+/* what every request sets alike: where errors go, the shared caches, the
+   URL and what libcurl may do on its own, the callbacks of this file */
+static CURLcode set_transfer_options(lua_State *L, mc_xfer *x, const mc_req *r)
 {
     CURLcode rc = CURLE_OK;
-    CURL *e;
-    int has_host = 0;
-
-    mc_xfer_release(x);
-    if (x->easy == NULL) {
-        x->easy = curl_easy_init();
-        if (x->easy == NULL)
-            return mc_xfer_early(x, "memory", "cannot create a curl handle");
-    }
-    e = x->easy;
-    x->max_bytes = r->max_bytes;
-
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
     SET(CURLOPT_ERRORBUFFER, x->errbuf);
     /* connections, DNS and TLS sessions shared by every handle (share.c) */
     SET(CURLOPT_SHARE, mc_share(L));
@@ -251,6 +249,14 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
     SET(CURLOPT_HEADERDATA, (void *)x);
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, (void *)x);
+    return rc;
+}
+
+/* which connection a request may use (at most one send on it, or one of its
+   own) and how long it may take */
+static CURLcode set_connection_options(mc_xfer *x, const mc_req *r)
+{
+    CURLcode rc = CURLE_OK;
 #if MC_HAVE_PREREQ
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
     SET(CURLOPT_PREREQDATA, (void *)x);
@@ -270,34 +276,38 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
         SET(CURLOPT_FRESH_CONNECT, 1L);
         SET(CURLOPT_FORBID_REUSE, 1L);
     }
-    if (rc != CURLE_OK)
-        return mc_xfer_early(x, mc_kind_of(rc), "%s", curl_easy_strerror(rc));
+    return rc;
+}
 
-    /* headers: no "Expect: 100-continue" round trip */
+/* the request's headers into x->hdrs (owned by x; each line is freed here
+   once curl has copied it); *has_host: one of them is Host */
+static int add_request_headers(lua_State *L, mc_xfer *x, const mc_req *r, int *has_host)
+{
+    /* no "Expect: 100-continue" round trip */
     if (mc_xfer_add_header(x, "Expect:") != 0)
         return mc_xfer_early(x, "memory", "out of memory");
-    if (r->headers) {
-        lua_pushnil(L);
-        while (lua_next(L, r->headers)) {
-            char *line = header_line(L);
-            has_host = has_host || is_host(lua_tostring(L, -2));
-            int bad = line == NULL || mc_xfer_add_header(x, line) != 0;
-            free(line);
+    if (!r->headers)
+        return 0;
+    lua_pushnil(L);
+    while (lua_next(L, r->headers)) {
+        char *line = header_line(L);
+        int bad = line == NULL || mc_xfer_add_header(x, line) != 0;
+        *has_host = *has_host || is_host(lua_tostring(L, -2));
+        free(line);
+        lua_pop(L, 1);
+        if (bad) {
             lua_pop(L, 1);
-            if (bad) {
-                lua_pop(L, 1);
-                return mc_xfer_early(x, "memory", "out of memory");
-            }
+            return mc_xfer_early(x, "memory", "out of memory");
         }
     }
-    /* TLS and proxy: after the headers (tls.server_name adds a Host) */
-    if (mc_trust_apply(x, r, has_host) != 0)
-        return -1;
-    SET(CURLOPT_HTTPHEADER, x->hdrs);
+    return 0;
+}
 
-    if (r->parts && apply_parts(L, x, r) != 0)
-        return -1;
-
+/* the method, and the body that goes with it: the request's bytes, its
+   multipart tree (x->mime), or an empty body where one is expected */
+static CURLcode set_method_and_body(mc_xfer *x, const mc_req *r)
+{
+    CURLcode rc = CURLE_OK;
     switch (r->method) {
     case MC_GET:
         SET(CURLOPT_HTTPGET, 1L);
@@ -317,20 +327,65 @@ int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
         }
         break;
     }
+    return rc;
+}
 #undef SET
-    if (rc != CURLE_OK)
-        return mc_xfer_early(x, mc_kind_of(rc), "%s", curl_easy_strerror(rc));
 
-    if (r->output != NULL) {
-        size_t len = strlen(r->output);
-        x->out_path = (char *)malloc(len + 1);
-        x->out_part = (char *)malloc(len + sizeof(".part"));
-        if (x->out_path == NULL || x->out_part == NULL)
-            return mc_xfer_early(x, "memory", "out of memory");
-        memcpy(x->out_path, r->output, len + 1);
-        memcpy(x->out_part, r->output, len);
-        memcpy(x->out_part + len, ".part", sizeof(".part"));
+/* `output`: where a 2xx body goes (x->out_path) and the file it is written
+   to first (x->out_part); both owned by x, freed by free_request_state */
+static int set_output(mc_xfer *x, const mc_req *r)
+{
+    size_t len;
+    if (r->output == NULL)
+        return 0;
+    len = strlen(r->output);
+    x->out_path = (char *)malloc(len + 1);
+    x->out_part = (char *)malloc(len + sizeof(".part"));
+    if (x->out_path == NULL || x->out_part == NULL)
+        return mc_xfer_early(x, "memory", "out of memory");
+    memcpy(x->out_path, r->output, len + 1);
+    memcpy(x->out_part, r->output, len);
+    memcpy(x->out_part + len, ".part", sizeof(".part"));
+    return 0;
+}
+
+/* every resource it takes is stored in x at once (x's owner frees it on
+   any path); 0, or -1 with x->early set */
+int mc_xfer_prepare(lua_State *L, mc_xfer *x, const mc_req *r)
+{
+    CURLcode rc;
+    int has_host = 0;
+
+    mc_xfer_release(x);
+    if (x->easy == NULL) {
+        x->easy = curl_easy_init();
+        if (x->easy == NULL)
+            return mc_xfer_early(x, "memory", "cannot create a curl handle");
     }
+    x->max_bytes = r->max_bytes;
+
+    rc = set_transfer_options(L, x, r);
+    if (rc == CURLE_OK)
+        rc = set_connection_options(x, r);
+    if (rc != CURLE_OK)
+        return option_failed(x, rc);
+
+    if (add_request_headers(L, x, r, &has_host) != 0)
+        return -1;
+    /* TLS and proxy: after the headers (tls.server_name adds a Host) */
+    if (mc_trust_apply(x, r, has_host) != 0)
+        return -1;
+    rc = curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
+
+    if (r->parts && apply_parts(L, x, r) != 0)
+        return -1;
+    if (rc == CURLE_OK)
+        rc = set_method_and_body(x, r);
+    if (rc != CURLE_OK)
+        return option_failed(x, rc);
+
+    if (set_output(x, r) != 0)
+        return -1;
     x->errbuf[0] = '\0';
     return 0;
 }
