@@ -266,7 +266,7 @@ function _M.resolve_segment(client, segment)
     return id, s.alias
   end
   local ok, found = pcall(function()
-    local iter = assert(batch.each_handler(client, fam, "segments.each", { page_size = 200 }))
+    local iter = assert(require("mautic.pager").each_handler(client, fam, "segments.each", { page_size = 200 }))
     for s in iter do
       if s.alias == segment or s.name == segment then return s end
     end
@@ -801,7 +801,7 @@ function _M.export_handler(client, family, fname, q, extra)
     e.prefetch = q.prefetch
     extra = e
   end
-  local iter, ierr = batch.each_handler(client, family, fname, query, extra)
+  local iter, ierr = require("mautic.pager").each_handler(client, family, fname, query, extra)
   if not iter then return nil, ierr end
 
   -- the columns asked for are checked against the contact fields: a
