@@ -5,7 +5,7 @@
 -- kills, lost answers and failed chunks.
 local mautic = require "mautic"
 local json = require "mautic.json"
-local bulk = require "mautic.bulk"
+local checkpoint = require "mautic.checkpoint"
 local fake = require "support.fake"
 local hostile = require "support.hostile"
 local sys = require "support.sys"
@@ -218,7 +218,7 @@ describe("contacts.import against the hostile server", function()
 
   -- rows the checkpoint records as done
   local function done_rows(path)
-    local cp = assert(bulk.read_checkpoint(path))
+    local cp = assert(checkpoint.read(path))
     local set = {}
     for _, r in ipairs(cp.done) do for i = r[1], r[2] do set[i] = true end end
     return set, cp

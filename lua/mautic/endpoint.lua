@@ -270,7 +270,7 @@ local function crud_routes(family)
   return {
     { name = "list", method = "GET", path = p, data = "query", result = "list", data_shape = check_query,
       doc = "List entities (search, start, limit, orderBy, orderByDir, publishedOnly, minimal, where)." },
-    { name = "each", handler = batch.each_handler, method = "GET", path = p,
+    { name = "each", handler = require("mautic.pager").each_handler, method = "GET", path = p,
       doc = "Iterate every entity, page by page (query as list, plus page_size and limit). A failure "
          .. "raises the mautic.error inside the loop (wrap the loop in pcall); a server that ignores start "
          .. "ends it with a decode error instead of paging forever." },

@@ -1,0 +1,141 @@
+--- `each(query)`: an iterator over every item of a list route.
+-- Pages with start/limit in a stable order (id ascending unless the query
+-- says otherwise), moves on by the number of items actually received, and
+-- never yields an id twice. `page_size` sets the page size (default 100);
+-- `limit` caps the number of items yielded.
+-- On failure it raises the error object (a mautic.error) from inside the
+-- loop: an iterator cannot return nil, err without ending the loop as if
+-- the list were complete. Catch it with pcall around the loop. A page that
+-- brings no item it has not yielded before (a server that ignores `start`)
+-- is such a failure, of kind "decode".
+-- While the caller works on one page, the next one is already on its way
+-- (opts.prefetch, default true with the built-in transport: a request on a
+-- curl multi handle, or a light thread inside nginx).
+local http = require "mautic.http"
+local list = require "mautic.list"
+local errors = require "mautic.errors"
+local check = require "mautic.check"
+local entity = require "mautic.entity"
+local parallel = require "mautic.parallel"
+local options = require "mautic.options"
+
+local type, pairs, ipairs, error = type, pairs, ipairs, error
+local min = math.min
+
+local _M = {}
+
+-- each(query, opts): what the query may hold besides the list's own
+-- parameters, and what opts may hold
+local EACH_QUERY = { page_size = options.is_int(1) }
+local EACH_OPTIONS = options.merge(options.CALL, { page_size = options.is_int(1), prefetch = "boolean" })
+
+-- The state of one loop: the query of every page (`base`), where the next
+-- page starts, the page in hand and the ids yielded so far.
+local function new_pager(client, family, sent, o)
+  local base = {}
+  for k, v in pairs(sent or {}) do base[k] = v end
+  local route = family.routes.list
+  local p = {
+    client = client, family = family, route = route, list_key = route.list_key or family.list, o = o,
+    page_size = base.page_size or o.page_size or 100, cap = base.limit, from = base.start or 0,
+    start = base.start or 0, buffer = {}, pos = 1, done = false, yielded = 0, seen = {},
+    -- the next page, asked for while the caller works on this one
+    prefetch = o.prefetch ~= false and client.default_transport,
+  }
+  base.page_size, base.limit = nil, nil
+  if base.orderBy == nil then base.orderBy, base.orderByDir = "id", "ASC" end
+  p.base = base
+  return p
+end
+
+-- never more than `limit` still needs (Mautic reads limit=0 as "every row")
+local function page_limit(p, at)
+  if not p.cap then return p.page_size end
+  return min(p.page_size, p.cap - (at - p.from))
+end
+
+local function request_page(p, at)
+  local query = {}
+  for k, v in pairs(p.base) do query[k] = v end
+  query.start, query.limit = at, page_limit(p, at)
+  local o = p.o
+  local body, meta = http.call(p.client, { method = "GET", path = p.route.path, query = query,
+                                           timeout = o.timeout, retries = o.retries, deadline = o.deadline })
+  if body == nil then error(meta, 0) end
+  return body, meta
+end
+
+-- A page that brings nothing new means the server ignores `start`: paging
+-- on would ask for the same page forever.
+local function check_fresh(p, page, meta)
+  for _, item in ipairs(page.items) do
+    local id = type(item) == "table" and item.id
+    if id == nil or not p.seen[id] then return end
+  end
+  if #page.items == 0 then return end
+  error(errors.new{ kind = "decode", status = meta.status, method = "GET", url = p.client.api_url .. p.route.path,
+    message = ("the page at start=%d holds only items already seen: the server ignores start, "
+            .. "so paging stops here"):format(p.start) }, 0)
+end
+
+-- The end: an empty page, the total reached, or (a total that is not a
+-- count: nil) a page shorter than asked for.
+local function is_last(p, page)
+  local n = #page.items
+  return n == 0 or (page.total and p.start >= page.total) or (not page.total and n < page_limit(p, p.start - n))
+     or page_limit(p, p.start) <= 0
+end
+
+local function fetch(p)
+  local body, meta
+  if p.ahead then
+    body, meta = p.ahead.result()
+    p.ahead = nil
+  else
+    body, meta = request_page(p, p.start)
+  end
+  local page, why = list.normalize(body, meta.body, p.list_key)
+  if not page then error(errors.decode(meta.status, meta.body, why, { method = "GET", url = p.route.path }), 0) end
+  check_fresh(p, page, meta)
+  p.buffer, p.pos = page.items, 1
+  p.start = p.start + #page.items
+  p.done = is_last(p, page)
+  if p.prefetch and not p.done and not (p.cap and p.yielded + #p.buffer >= p.cap) then
+    local at = p.start
+    p.ahead = parallel.ahead(function() return request_page(p, at) end)
+  end
+end
+
+local function next_item(p)
+  while true do
+    if p.cap and p.yielded >= p.cap then return nil end
+    if p.pos > #p.buffer then
+      if p.done then return nil end
+      fetch(p)
+      if #p.buffer == 0 then return nil end
+    end
+    local item = p.buffer[p.pos]
+    p.pos = p.pos + 1
+    local id = type(item) == "table" and item.id
+    if id == nil or not p.seen[id] then
+      if id ~= nil then p.seen[id] = true end
+      p.yielded = p.yielded + 1
+      return entity.bless(p.client, p.family, item)
+    end
+  end
+end
+
+--- The iterator of `each` (a route handler).
+-- @treturn[1] function the iterator: the next entity, or nil at the end (raises a failure)
+-- @treturn[2] nil
+-- @treturn[2] mautic.error a usage error (a bad query or option)
+function _M.each_handler(client, family, fname, q, opts)
+  local sent, qerr = list.list_query(fname, 1, q, EACH_QUERY)
+  if qerr then return nil, check.usage(qerr) end
+  local o, oerr = options.problem(fname, 2, opts, EACH_OPTIONS)
+  if not o then return nil, check.usage(oerr) end
+  local p = new_pager(client, family, sent, o)
+  return function() return next_item(p) end
+end
+
+return _M
