@@ -7,9 +7,7 @@ local parallel = require "mautic.parallel"
 local fake = require "support.fake"
 
 -- A chunk "in flight" for a while: a pause, then a request (to the fake,
--- which answers at once). The request is what the scheduler waits on: a
--- task that only pauses and then ends leaves it nothing to wait for but
--- its 60 s step.
+-- which answers at once), as a real chunk is.
 local function in_flight(seconds)
   if not parallel.active() then return end     -- no workers: one chunk after the other
   parallel.sleep(seconds)

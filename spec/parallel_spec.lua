@@ -41,6 +41,22 @@ describe("mautic.parallel", function()
     assert.equal(0, values[1].total)
   end)
 
+  it("ends when its tasks only paused, without sleeping out its wait", function()
+    -- once the sleepers it woke have ended there is nothing in flight and
+    -- nothing to wake: the scheduler must not sleep the rest of its step
+    local core = require "mautic.core"
+    local real_sleep, asked = core.sleep, 0
+    core.sleep = function(s) asked = asked + s return real_sleep(s) end
+    local ok, values = pcall(mautic.parallel, {
+      function() require("mautic.parallel").sleep(0.01) return "a" end,
+      function() require("mautic.parallel").sleep(0.02) return "b" end,
+    }, { timeout = 30 })
+    core.sleep = real_sleep
+    assert(ok, values)
+    assert.same({ "a", "b" }, values)
+    assert.is_true(asked < 1, "asked to sleep " .. asked .. " s")
+  end)
+
   it("raises for tasks that are not functions", function()
     assert.has_error(function() mautic.parallel{ 1 } end)
     assert.has_error(function() mautic.parallel("x") end)

@@ -81,7 +81,9 @@ function Scheduler:step(wait)
   if self.multi:pending() > 0 then
     done = self.multi:run(wait)
   else
-    if wait > 0 then core.sleep(wait) end
+    -- nothing in flight: sleep only until the next sleeper is due; with no
+    -- sleeper either, every task has ended and there is nothing to wait for
+    if #self.paused > 0 and wait > 0 then core.sleep(wait) end
     done = {}
   end
   for _, r in ipairs(done) do
