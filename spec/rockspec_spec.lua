@@ -25,6 +25,7 @@ for _, name in ipairs{ "mautic-scm-1", "mautic-0.2.0-1" } do
     end)
 
     it("installs the fake Mautic server (mautic.fake) with the library, so other test suites can start it", function()
+      assert.matches('["mautic.fake"] = "lua/mautic/fake/init.lua"', text, 1, true)
       assert.matches('["mautic.fake.app"] = "lua/mautic/fake/app.lua"', text, 1, true)
       assert.matches('["mautic.fake.data.templates"] = "lua/mautic/fake/data/templates.lua"', text, 1, true)
       assert.not_matches("fake_mautic", text, 1, true)

@@ -6,6 +6,7 @@ local log = require "mautic.fake.log"
 local faults = require "mautic.fake.faults"
 local ratelimit = require "mautic.fake.ratelimit"
 local families = require "mautic.fake.families"
+local counters = require "mautic.fake.counters"
 
 local _M = {}
 
@@ -31,9 +32,54 @@ function _M.reset()
   store.reset()
   log.clear()
   faults.clear()
+  counters.reset()
   ratelimit.reset()
   require("mautic.fake.oauth2").reset()
   require("mautic.fake.oauth1").reset()
+end
+
+-- custom fields made as the API makes them (what a fresh install of the user's
+-- own Mautic has): { object = "contact" | "company", alias =, label =, type =, ... }
+local function add_fields(list)
+  local crud = require "mautic.fake.crud"
+  local auth = require "mautic.fake.auth"
+  local display, uid = auth.display_name("admin")
+  local ident = { kind = "basic", user = "admin", display = display, user_id = uid }
+  for i, f in ipairs(list) do
+    if type(f) ~= "table" then return nil, ("field %d is not an object"):format(i) end
+    local object = f.object or "contact"
+    local F = families.get("fields/" .. tostring(object))
+    if not F then return nil, ("field %d: object must be contact or company"):format(i) end
+    local input = json.obj()
+    for _, k in ipairs(json.keys(f)) do if k ~= "object" then input[k] = f[k] end end
+    if input.label == nil then input.label = input.alias end
+    local row, err = crud.impl(F).create(F, input, ident)
+    if not row then
+      local e = err and err.body and err.body.errors and err.body.errors[1]
+      return nil, ("field %d: %s"):format(i, e and e.message or "refused")
+    end
+  end
+  return true
+end
+
+-- POST /__fake/reset [{ config = {...}, fields = [...] }]: the seeded state,
+-- then that config and those fields (what a server started with options
+-- goes back to)
+local function reset_to(b)
+  local cfg = b and b.config
+  local fields = b and b.fields
+  if cfg ~= nil then
+    local err = config.problem(cfg)
+    if err then return nil, err end
+  end
+  if fields ~= nil and not json.is_arr(fields) then return nil, "fields is an array" end
+  _M.reset()
+  if cfg ~= nil then config.merge(cfg) end
+  if fields ~= nil then
+    local ok, err = add_fields(fields)
+    if not ok then return nil, err end
+  end
+  return true
 end
 
 local plain = json.plain
@@ -54,16 +100,25 @@ end
 function _M.handle(method, path)
   local sub = path:sub(#"/__fake/" + 1)
   if sub == "reset" and (method == "POST" or method == "GET") then
-    _M.reset()
+    local b, err = body_json()
+    if not b then return answer(400, { error = "bad JSON: " .. tostring(err) }) end
+    local ok, rerr = reset_to(b)
+    if not ok then return answer(400, { error = rerr }) end
     return answer(200, { ok = true })
+  elseif sub == "status" and method == "GET" then
+    return answer(200, json.O{ "ok", true, "worker_pid", ngx.worker.pid(), "version", config.get("version") })
   elseif sub == "log" and method == "GET" then
     return answer(200, log.all())
   elseif sub == "log" and method == "DELETE" then
     log.clear()
     return answer(200, { ok = true })
+  elseif sub == "counters" and method == "GET" then
+    return answer(200, counters.state())
   elseif sub == "config" and method == "POST" then
     local patch, err = body_json()
     if not patch then return answer(400, { error = "bad JSON: " .. tostring(err) }) end
+    local bad = config.problem(patch)
+    if bad then return answer(400, { error = bad }) end
     config.merge(patch)
     return answer(200, { ok = true })
   elseif sub == "config" and method == "GET" then
@@ -73,8 +128,11 @@ function _M.handle(method, path)
   elseif sub == "fault" and method == "POST" then
     local f, err = body_json()
     if not f then return answer(400, { error = "bad JSON: " .. tostring(err) }) end
-    faults.add(plain(f))
-    return answer(200, { ok = true })
+    local n, ferr = faults.add(json.is_arr(f) and plain(f) or { plain(f) })
+    if not n then return answer(400, { error = ferr }) end
+    return answer(200, { ok = true, added = n })
+  elseif sub == "fault" and method == "GET" then
+    return answer(200, faults.report())
   elseif sub == "fault" and method == "DELETE" then
     faults.clear()
     return answer(200, { ok = true })

@@ -1,9 +1,10 @@
 -- Entry point of the fake Mautic server: one content_by_lua handler for "/".
 --
 -- Order, as on a real Mautic 5.1: admin routes (/__fake) -> injected faults
--- -> trailing-slash redirect -> OPTIONS -> OAuth servers (/oauth/v2/*,
--- /oauth/v1/* when config.oauth1) -> API firewall (auth) -> rate limiter ->
--- router (route 404) -> body decoding -> controller.
+-- (faults.lua, misbehave.lua) -> trailing-slash redirect -> OPTIONS -> OAuth
+-- servers (/oauth/v2/*, /oauth/v1/* when config.oauth1) -> API firewall
+-- (auth) -> rate limiter -> router (route 404) -> body decoding -> controller
+-- (where the write arrives: counters.lua).
 local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local config = require "mautic.fake.config"
@@ -13,6 +14,8 @@ local auth = require "mautic.fake.auth"
 local ratelimit = require "mautic.fake.ratelimit"
 local log = require "mautic.fake.log"
 local faults = require "mautic.fake.faults"
+local misbehave = require "mautic.fake.misbehave"
+local counters = require "mautic.fake.counters"
 local admin = require "mautic.fake.admin"
 local oauth2 = require "mautic.fake.oauth2"
 local oauth1 = require "mautic.fake.oauth1"
@@ -115,7 +118,10 @@ local function dispatch(req)
   if req.path:sub(1, 7) == "/oauth/" then
     -- the token endpoints: no firewall, no rate limit
     local res = oauth2.handle(req) or oauth1.handle(req)
-    if res then return res end
+    if res then
+      counters.arrive(req)
+      return res
+    end
   end
   local is_api = req.path == "/api" or req.path:sub(1, 5) == "/api/"
   if is_api then
@@ -135,7 +141,18 @@ local function dispatch(req)
       "please report me to the system administrator!")
   end
   req.input = input
+  counters.arrive(req)
   return handler(req)
+end
+
+-- Mautic's answer to a request (an error in a handler is Mautic's uncaught 500)
+local function answer(req)
+  local ok, res = pcall(dispatch, req)
+  if not ok then
+    ngx.log(ngx.ERR, "fake-mautic: handler error: ", tostring(res))
+    res = responses.uncaught(500)
+  end
+  return res
 end
 
 function _M.handle()
@@ -181,27 +198,15 @@ function _M.handle()
   -- a delay) then lands in the log of the spec that sent it, not the next one
   log.add(entry)
 
-  local fault = faults.match(method, path)
+  local reused = (tonumber(ngx.var.connection_requests) or 1) > 1
+  counters.request(entry.connection, reused)
+  local fault = faults.pick(method, path, reused)
   if fault then
-    if tonumber(fault.delay) then ngx.sleep(tonumber(fault.delay)) end
-    if fault.drop then
-      entry.status = 444
-      return ngx.exit(444)
-    end
-    if fault.status or fault.body then
-      local res = { status = tonumber(fault.status) or 200, raw = fault.body or "",
-                    content_type = fault.content_type or "application/json",
-                    headers = fault.headers, version = false }
-      entry.status = res.status
-      return send(req, res)
-    end
+    entry.fault = fault.name or fault.action
+    return misbehave.act(fault, { req = req, entry = entry, answer = answer, send = send })
   end
 
-  local ok, res = pcall(dispatch, req)
-  if not ok then
-    ngx.log(ngx.ERR, "fake-mautic: handler error: ", tostring(res))
-    res = responses.uncaught(500)
-  end
+  local res = answer(req)
   entry.status = res.status
   return send(req, res, req.rate_headers)
 end

@@ -27,8 +27,14 @@ local function defaults()
     -- accept the sms / notification channel (without: 400 "This form should not contain extra fields.")
     sms_integration = false,
     notification_integration = false,
+    seed = 1,                       -- seeds the faults with `p` that give no seed of their own
+    clock_offset = 0,               -- seconds added to the dates the fake writes (dateAdded...): a contact
+                                    -- created with -3600 looks an hour old; tokens and headers keep real time
   }
 end
+
+-- options without a default value, and their types
+local OPTIONAL = { base_url = "string" }
 
 _M.current = defaults()
 
@@ -37,6 +43,19 @@ function _M.reset()
 end
 
 local plain = json.plain   -- config is read by key
+
+--- nil when `patch` may be merged, else what is wrong with it (an unknown
+-- option is refused rather than ignored: a misspelt one would test nothing).
+function _M.problem(patch)
+  if type(patch) ~= "table" or json.is_arr(patch) then return "the config is a JSON object" end
+  local known = defaults()
+  for k, v in pairs(plain(patch)) do
+    local d = known[k]
+    local want = d ~= nil and type(d) or OPTIONAL[k]
+    if not want then return "unknown config option " .. tostring(k) end
+    if type(v) ~= want then return ("config %s must be a %s"):format(k, want == "table" and "object" or want) end
+  end
+end
 
 function _M.merge(patch)
   for k, v in pairs(plain(patch) or {}) do

@@ -7,6 +7,7 @@ local config = require "mautic.fake.config"
 local responses = require "mautic.fake.responses"
 local search = require "mautic.fake.search"
 local entity = require "mautic.fake.entity"
+local counters = require "mautic.fake.counters"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -55,6 +56,7 @@ end
 
 function _M.new(F, req)
   local impl = _M.impl(F)
+  counters.create(F, input_object(req))
   local row, err, status = impl.create(F, input_object(req), req.ident)
   if not row then return err end
   local body = item_body(F, impl.serialize(F, row, { fresh = true, input = input_object(req) }))
@@ -157,6 +159,7 @@ function _M.batch_new(F, req)
   local entities, codes, errors = {}, {}, {}
   for i, item in ipairs(items) do
     if type(item) ~= "table" then item = json.obj() end
+    counters.create(F, item)
     local row, err, status = impl.create(F, item, req.ident)
     if row then
       entities[#entities + 1] = { i - 1, impl.serialize(F, row, { fresh = true, input = item }) }

@@ -9,6 +9,8 @@
 --   put_500   PUT (replace) without this key ends in an uncaught 500 (NOT NULL column)
 --   put_null  booleans a PUT that leaves them out sets to null (the others become false)
 --   order     default list order (a column), else by id
+--   ident     the field that names a created entity in the arrival counters
+--             (counters.lua; default: the first required field), ident_lower: in lower case
 local _M = {}
 
 local list = {
@@ -23,7 +25,7 @@ local list = {
   { path = "companies", item = "company", list = "companies", keyed = true, string_total = true,
     required = { { "companyname", "This field is required." } }, custom = "companies" },
   { path = "contacts", item = "contact", list = "contacts", keyed = true, string_total = true,
-    required = {}, custom = "contacts" },
+    required = {}, custom = "contacts", ident = "email", ident_lower = true },
   { path = "devices", item = "device", list = "devices", keyed = false,
     required = {}, search = {} },
   { path = "dynamiccontents", item = "dynamicContent", list = "dynamicContents", keyed = true,
@@ -75,7 +77,7 @@ local list = {
     required = { { "name", "A name is required." } }, search = { "name", "description" } },
   -- Mautic 5.1 ignores free text when listing tags and devices (commands like ids: still work)
   { path = "tags", item = "tag", list = "tags", keyed = true,
-    required = {}, search = {} },
+    required = {}, search = {}, ident = "tag" },
   { path = "tweets", item = "tweet", list = "tweets", keyed = true,
     required = { { "name", "A name is required." }, { "text", "A value is required." } },
     search = { "name", "text", "description" } },

@@ -77,9 +77,11 @@ function _M.truthy(v)
   return true
 end
 
+-- the fake's clock for the dates it writes: real time plus config clock_offset
 function _M.now()
-  if ngx then return ngx.time() end
-  return os.time()
+  local offset = tonumber(require("mautic.fake.config").get("clock_offset")) or 0
+  if ngx then return ngx.time() + offset end
+  return os.time() + offset
 end
 
 function _M.iso(t)
