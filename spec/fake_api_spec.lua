@@ -130,6 +130,20 @@ describe("mautic.fake", function()
     assert.equal(1, srv:count("^/api/contacts/new$"))
   end)
 
+  it("runs README's example as it is written (a busted spec of its own)", function()
+    local readme = sys.read_file("README.md")
+    local section = readme:match("\n## Testing your own scripts\n(.-)\n## ")
+    local example = section and section:match("```lua\n(.-)```")
+    assert.truthy(example, "README has a Lua example under 'Testing your own scripts'")
+    local path = os.tmpname() .. "_readme_spec.lua"
+    sys.write_file(path, example)
+    -- the plain build of the core for this Lua (never the sanitizer's), as every child gets
+    local out = sys.shell(("MAUTIC_CORE_DIR=%s busted --lua=%s -o plainTerminal %s 2>&1")
+      :format(lua.core_dir, lua.interpreter, path))
+    os.remove(path)
+    assert.matches("2 successes / 0 failures / 0 errors", out, 1, true)
+  end)
+
   describe("lifecycle", function()
     it("stops by pid: master and worker are gone and the port refuses connections", function()
       local other = assert(fake.start())
