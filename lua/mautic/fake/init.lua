@@ -100,7 +100,9 @@ end
 --     default { ["fake-client"] = "fake-secret" }: OAuth2),
 --   `fields` (custom fields it has, as the API creates them:
 --     { { alias = "shoe_size", type = "number", object = "contact" }, ... }),
---   `tls` (true: https, with `srv.ca_file` to trust),
+--   `tls` (true: https, with `srv.ca_file` to trust), `state_dir` (where it works; default
+--   fake-mautic's), `command` (the fake-mautic to run; default: $MAUTIC_FAKE_LAUNCHER, the
+--   one installed beside this module, the PATH's),
 --   any other configuration option (`batch_limit`, `rate_limit`, `token_ttl`,
 --   `clock_offset`, `seed`...; doc/INTERNALS.md), or `config = { ... }` holding them.
 --   `srv:reset()` goes back to this state.
@@ -126,10 +128,12 @@ function _M.start(opts)
 end
 
 --- A server started elsewhere (`bin/fake-mautic start`, a CI service): the
--- same methods; `stop` does nothing unless a `pid_file` is given.
+-- same methods; `stop` does nothing unless a `pid_file` is given. Nothing
+-- is sent until the first call: `srv:reset()` puts the server in the state
+-- the options describe.
 -- @tparam string url its base URL
--- @tparam[opt] table opts the options `start` would take (what `reset` goes
---   back to: only the configuration is sent, at the first reset), plus `pid_file`, `ca_file`
+-- @tparam[opt] table opts the configuration options `start` takes (users,
+--   clients, fields...), plus `pid_file` and `ca_file`
 function _M.attach(url, opts)
   opts = opts or {}
   local rest = {}
