@@ -83,11 +83,11 @@ valgrind: build
 
 # The official PHP client's test suite against a fresh fake, compared test by test with its
 # results against a real Mautic 5.1 (../shared/peer-suites/mautic-api-library; without
-# ../shared it says so and succeeds). See spec/fake_mautic/tools/fidelity.
+# ../shared it says so and succeeds). See tools/fake/fidelity.
 fidelity:
 	@if [ -d "$(FIDELITY_SHARED)/peer-suites/mautic-api-library" ]; then \
 	  $(MAKE) --no-print-directory deps PACKAGES="$(FIDELITY_PACKAGES)"; fi
-	@FIDELITY_SHARED="$(FIDELITY_SHARED)" spec/fake_mautic/tools/fidelity
+	@FIDELITY_SHARED="$(FIDELITY_SHARED)" tools/fake/fidelity
 
 demo: deps
 	@$(MAKE) --no-print-directory build

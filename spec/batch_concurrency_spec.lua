@@ -2,12 +2,12 @@
 -- input order, exact err.completed/err.results, nothing new started after a
 -- failed chunk, and the write-once rules per chunk.
 local mautic = require "mautic"
-local hostile = require "support.hostile"
+local mfake = require "mautic.fake"
 
 describe("create_batch with concurrency", function()
   local srv
 
-  lazy_setup(function() srv = hostile.start{ seed = 99 } end)
+  lazy_setup(function() srv = assert(mfake.start{ seed = 99 }) end)
   lazy_teardown(function() if srv then srv:stop() end end)
   before_each(function() srv:reset() end)
 
@@ -32,12 +32,12 @@ describe("create_batch with concurrency", function()
       assert.is_true(results[i].ok)
       assert.equal(("a%d@conc.test"):format(i), results[i].item.fields.all.email)
     end
-    assert.equal(20, srv:state().arrivals["batch:contacts"])
-    assert.equal(1000, srv:state().contacts_count)
+    assert.equal(20, srv:arrivals("POST /api/contacts/batch/new"))
+    assert.equal(1000, #srv:state("contacts"))
   end)
 
   it("has chunks in flight at once: a slow first chunk ends after the others", function()
-    srv:rules{ { path = "^/api/contacts/batch/new$", action = "store_then_delay", delay = 1, count = 1 } }
+    srv:fault{ path = "^/api/contacts/batch/new$", action = "store_then_delay", delay = 1, count = 1 }
     local order = {}
     local api = client()
     assert(api.contacts.create_batch(rows(40, "b"), { batch_limit = 10, concurrency = 4,
@@ -61,14 +61,14 @@ describe("create_batch with concurrency", function()
   end)
 
   it("starts nothing new after a failed chunk and reports every row that went out", function()
-    srv:rules{ { path = "^/api/contacts/batch/new$", action = "store_then_500", skip = 2, count = 1 } }
+    srv:fault{ path = "^/api/contacts/batch/new$", action = "store_then_500", skip = 2, count = 1 }
     local api = client()
     local seen = 0
     local results, err = api.contacts.create_batch(rows(200, "d"),
       { batch_limit = 10, concurrency = 2, on_chunk = function() seen = seen + 1 end })
     assert.is_nil(results)
     assert.equal(500, err.status)
-    local sent = srv:state().arrivals["batch:contacts"]
+    local sent = srv:arrivals("POST /api/contacts/batch/new")
     -- the failed chunk was the third to arrive; at most one more was in flight
     assert.is_true(sent >= 3 and sent <= 4, "chunks sent: " .. sent)
     assert.equal(sent, seen)
@@ -85,14 +85,14 @@ describe("create_batch with concurrency", function()
     assert.equal(err.completed, ok_rows)
     assert.equal(10, failed_rows)
     assert.equal(200 - sent * 10, absent)
-    assert.equal(sent * 10, srv:state().contacts_count)   -- the 500 came after storing
+    assert.equal(sent * 10, #srv:state("contacts"))   -- the 500 came after storing
   end)
 
   it("keeps the write-once rules per chunk under mixed faults", function()
-    srv:rules{
-      { path = "^/api/contacts/batch/new$", action = "store_then_drop", reused_only = true, p = 0.15 },
-      { path = "^/api/contacts/batch/new$", action = "drop", p = 0.05 },
-      { path = "^/api/contacts/batch/new$", action = "status", status = 503, p = 0.05 },
+    srv:fault{
+      { path = "^/api/contacts/batch/new$", action = "store_then_drop", reused_only = true, p = 0.15, count = 0 },
+      { path = "^/api/contacts/batch/new$", action = "drop", p = 0.05, count = 0 },
+      { path = "^/api/contacts/batch/new$", action = "status", status = 503, p = 0.05, count = 0 },
     }
     -- about one request in four meets a fault, so with 5 tries a chunk of
     -- the 40 fails outright about once in 25 runs (seen once under ASan);
@@ -100,15 +100,20 @@ describe("create_batch with concurrency", function()
     -- here is that every resend is merged, not how long the budget lasts.
     local api = client{ retries = 12 }
     local results = assert(api.contacts.create_batch(rows(1000, "e"), { batch_limit = 25, concurrency = 4 }))
-    local st = srv:state()
+    local stored = srv:state("contacts")
     local by_email = {}
-    for _, c in pairs(st.contacts) do by_email[c.email] = (by_email[c.email] or 0) + 1 end
+    for _, c in ipairs(stored) do
+      local e = c.fields.all.email
+      by_email[e] = (by_email[e] or 0) + 1
+    end
     for i = 1, 1000 do
       assert.is_true(results[i].ok)
       assert.equal(1, by_email[("e%d@conc.test"):format(i)])
     end
-    assert.equal(1000, st.contacts_count)
-    assert.is_true((st.fired.store_then_drop or 0) + (st.fired.drop or 0) + (st.fired.status or 0) > 0)
+    assert.equal(1000, #stored)
+    local fired = 0
+    for _, f in ipairs(srv:faults()) do fired = fired + f.fired end
+    assert.is_true(fired > 0)
   end)
 
   it("runs concurrent delete_batch and edit_batch chunks too (against the fake Mautic)", function()

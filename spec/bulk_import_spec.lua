@@ -1,13 +1,13 @@
 -- contacts.import: rows from an array, an iterator or a CSV file, chunked,
 -- with progress, per-row results and a checkpoint that lets a job killed
--- halfway finish without storing anything twice. Against the fake Mautic
--- for the shapes, and the hostile server (which counts every arrival) for
--- kills, lost answers and failed chunks.
+-- halfway finish without storing anything twice. Against the fake Mautic:
+-- the suite's for the shapes, one of its own (counting every arrival of a
+-- row, made to fail) for kills, lost answers and failed chunks.
 local mautic = require "mautic"
 local json = require "mautic.json"
 local checkpoint = require "mautic.checkpoint"
 local fake = require "support.fake"
-local hostile = require "support.hostile"
+local mfake = require "mautic.fake"
 local sys = require "support.sys"
 local core = require "mautic.core"
 
@@ -192,12 +192,14 @@ describe("contacts.import against the fake", function()
   end)
 end)
 
-describe("contacts.import against the hostile server", function()
+describe("contacts.import against a fake that fails on command", function()
   local srv
 
-  lazy_setup(function() srv = hostile.start{ seed = 8 } end)
+  lazy_setup(function() srv = assert(mfake.start{ seed = 8 }) end)
   lazy_teardown(function() if srv then srv:stop() end end)
   before_each(function() srv:reset() end)
+
+  local BATCH = "POST /api/contacts/batch/new"
 
   local function client(opts)
     local o = { url = srv.url, auth = mautic.auth.basic{ username = srv.username, password = srv.password },
@@ -209,10 +211,14 @@ describe("contacts.import against the hostile server", function()
   local function email(prefix, i) return ("%s%d@import.test"):format(prefix, i) end
 
   -- every row of the CSV stored exactly once
-  local function assert_all_stored(st, n, prefix)
-    assert.equal(n, st.contacts_count)
+  local function assert_all_stored(n, prefix)
+    local stored = srv:state("contacts")
+    assert.equal(n, #stored)
     local by_email = {}
-    for _, c in pairs(st.contacts) do by_email[c.email] = (by_email[c.email] or 0) + 1 end
+    for _, c in ipairs(stored) do
+      local e = c.fields.all.email
+      by_email[e] = (by_email[e] or 0) + 1
+    end
     for i = 1, n do assert.equal(1, by_email[email(prefix, i)], email(prefix, i)) end
   end
 
@@ -268,7 +274,7 @@ describe("contacts.import against the hostile server", function()
     local done = done_rows(cp)
     for i = 1, 30 do assert.is_true(done[i], "row " .. i) end
     assert.is_nil(done[31])
-    assert.equal(3, srv:state().arrivals["batch:contacts"])
+    assert.equal(3, srv:arrivals(BATCH))
 
     out, how = run_child(src, cp, 10, 1)
     assert.equal("exit 0", how, out)
@@ -278,17 +284,17 @@ describe("contacts.import against the hostile server", function()
     assert.equal(70, s.created)
     assert.equal(0, s.merged)
     assert.is_true(s.complete)
-    local st = srv:state()
-    assert.equal(10, st.arrivals["batch:contacts"])       -- 3 chunks, then the 7 left
-    for i = 1, 100 do assert.equal(1, st.arrivals["contacts:" .. email("k", i)], email("k", i)) end
-    assert_all_stored(st, 100, "k")
+    local arrivals = srv:arrivals()
+    assert.equal(10, arrivals[BATCH])                      -- 3 chunks, then the 7 left
+    for i = 1, 100 do assert.equal(1, arrivals["contacts:" .. email("k", i)], email("k", i)) end
+    assert_all_stored(100, "k")
     -- the checkpoint now says the whole file is done: one more run sends nothing
     local _, cpt = done_rows(cp)
     assert.is_true(cpt.complete)
     assert.same({ { 1, 100 } }, cpt.done)
     out = run_child(src, cp, 10, 1)
     assert.equal(100, json.decode(out).skipped)
-    assert.equal(10, srv:state().arrivals["batch:contacts"])
+    assert.equal(10, srv:arrivals(BATCH))
     os.remove(src) os.remove(cp)
   end)
 
@@ -296,21 +302,21 @@ describe("contacts.import against the hostile server", function()
     local src, cp = csv_file(60, "u"), tmp()
     os.remove(cp)
     -- the fourth chunk is stored, then its answer waits: the job is killed meanwhile
-    srv:rules{ { path = "^/api/contacts/batch/new$", action = "store_then_delay", delay = 30, skip = 3, count = 1 } }
+    srv:fault{ path = "^/api/contacts/batch/new$", action = "store_then_delay", delay = 30, skip = 3, count = 1 }
     local cmd, script = child_cmd(src, cp, 10, 1)
     local pidfile = tmp()
     os.execute(("sh -c '%s >/dev/null 2>&1 & echo $! > %s'"):format(cmd, pidfile))
     local pid = assert(sys.read_file(pidfile):match("%d+"))
     local deadline = core.now() + 20
-    while (srv:state().arrivals["batch:contacts"] or 0) < 4 and core.now() < deadline do core.sleep(0.05) end
-    assert.equal(4, srv:state().arrivals["batch:contacts"])
+    while srv:arrivals(BATCH) < 4 and core.now() < deadline do core.sleep(0.05) end
+    assert.equal(4, srv:arrivals(BATCH))
     os.execute("kill -9 " .. pid)
     while sys.alive(pid) and core.now() < deadline do core.sleep(0.02) end
     assert.is_false(sys.alive(pid))
     os.remove(script) os.remove(pidfile)
     local done = done_rows(cp)
     assert.is_nil(done[31])                                 -- stored, but never confirmed
-    srv:rules{}
+    srv:clear_faults()
 
     local out, how = run_child(src, cp, 10, 1)
     assert.equal("exit 0", how, out)
@@ -318,49 +324,49 @@ describe("contacts.import against the hostile server", function()
     assert.equal(30, s.skipped)
     assert.equal(10, s.merged)                              -- the lost chunk, merged into what it stored
     assert.equal(20, s.created)
-    local st = srv:state()
+    local arrivals = srv:arrivals()
     for i = 1, 60 do
       local want = (i >= 31 and i <= 40) and 2 or 1
-      assert.equal(want, st.arrivals["contacts:" .. email("u", i)], email("u", i))
+      assert.equal(want, arrivals["contacts:" .. email("u", i)], email("u", i))
     end
-    assert_all_stored(st, 60, "u")
+    assert_all_stored(60, "u")
     os.remove(src) os.remove(cp)
   end)
 
   it("resumes a concurrent job killed with chunks in flight: confirmed rows are never resent", function()
     local src, cp = csv_file(200, "c"), tmp()
     os.remove(cp)
-    srv:rules{ { path = "^/api/contacts/batch/new$", action = "store_then_delay", delay = 0.2, every = 3 } }
+    srv:fault{ path = "^/api/contacts/batch/new$", action = "store_then_delay", delay = 0.2, every = 3, count = 0 }
     local out, how = run_child(src, cp, 10, 4, 6)
     assert.equal("killed", how, out)
     local done = done_rows(cp)
     local confirmed = 0
     for _ in pairs(done) do confirmed = confirmed + 1 end
     assert.is_true(confirmed >= 60, "rows confirmed before the kill: " .. confirmed)
-    srv:rules{}
+    srv:clear_faults()
 
     out, how = run_child(src, cp, 10, 4)
     assert.equal("exit 0", how, out)
     local s = json.decode(out)
     assert.equal(confirmed, s.skipped)
     assert.equal(200 - confirmed, s.created + s.merged)
-    local st = srv:state()
+    local arrivals = srv:arrivals()
     for i = 1, 200 do
-      local n = st.arrivals["contacts:" .. email("c", i)]
+      local n = arrivals["contacts:" .. email("c", i)]
       if done[i] then
         assert.equal(1, n, "confirmed row " .. i .. " was sent again")
       else
         assert.is_true(n == 1 or n == 2, "row " .. i .. " arrived " .. tostring(n) .. " times")
       end
     end
-    assert_all_stored(st, 200, "c")
+    assert_all_stored(200, "c")
     os.remove(src) os.remove(cp)
   end)
 
   it("stops at a chunk that failed as a whole, and a second run finishes the job", function()
     local src, cp = csv_file(50, "f"), tmp()
     os.remove(cp)
-    srv:rules{ { path = "^/api/contacts/batch/new$", action = "store_then_500", skip = 2, count = 1 } }
+    srv:fault{ path = "^/api/contacts/batch/new$", action = "store_then_500", skip = 2, count = 1 }
     local api = client()
     local s, err = api.contacts.import(src, { batch_limit = 10, checkpoint = cp })
     assert.is_nil(s)
@@ -369,20 +375,20 @@ describe("contacts.import against the hostile server", function()
     assert.equal(20, err.summary.created)
     assert.equal(30, err.summary.pending)
     assert.is_false(err.summary.complete)
-    assert.equal(3, srv:state().arrivals["batch:contacts"])   -- nothing new after the failure
+    assert.equal(3, srv:arrivals(BATCH))                      -- nothing new after the failure
     local done = done_rows(cp)
     assert.is_true(done[20])
     assert.is_nil(done[21])
 
-    srv:rules{}
+    srv:clear_faults()
     s = assert(api.contacts.import(src, { batch_limit = 10, checkpoint = cp }))
     assert.equal(20, s.skipped)
     assert.equal(10, s.merged)                                -- the 500 came after Mautic stored them
     assert.equal(20, s.created)
-    local st = srv:state()
-    for i = 1, 20 do assert.equal(1, st.arrivals["contacts:" .. email("f", i)]) end
-    for i = 21, 30 do assert.equal(2, st.arrivals["contacts:" .. email("f", i)]) end
-    assert_all_stored(st, 50, "f")
+    local arrivals = srv:arrivals()
+    for i = 1, 20 do assert.equal(1, arrivals["contacts:" .. email("f", i)]) end
+    for i = 21, 30 do assert.equal(2, arrivals["contacts:" .. email("f", i)]) end
+    assert_all_stored(50, "f")
     os.remove(src) os.remove(cp)
   end)
 
@@ -397,11 +403,11 @@ describe("contacts.import against the hostile server", function()
     assert.equal(2, s.failed)
     assert.equal(2, s.errors[1].row)
     assert.matches("has no email", s.errors[1].message)
-    assert.equal(2, srv:state().contacts_count)
+    assert.equal(2, #srv:state("contacts"))
     -- settled: a second run skips them too
     s = assert(api.contacts.import(rows, { checkpoint = cp }))
     assert.equal(4, s.skipped)
-    assert.equal(1, srv:state().arrivals["batch:contacts"])
+    assert.equal(1, srv:arrivals(BATCH))
     -- without a checkpoint they are sent (and Mautic creates what it can)
     s = assert(api.contacts.import({ { firstname = "Anon" } }))
     assert.equal(1, s.created)
@@ -434,7 +440,7 @@ describe("contacts.import against the hostile server", function()
   end)
 
   it("keeps input order in per-row results with chunks in flight at once", function()
-    srv:rules{ { path = "^/api/contacts/batch/new$", action = "store_then_delay", delay = 0.3, count = 1 } }
+    srv:fault{ path = "^/api/contacts/batch/new$", action = "store_then_delay", delay = 0.3, count = 1 }
     local rows = {}
     for i = 1, 95 do rows[i] = { email = email("o", i) } end
     local chunk_order, seen = {}, {}
@@ -447,11 +453,11 @@ describe("contacts.import against the hostile server", function()
     assert.equal(95, s.created)
     for i = 1, 95 do assert.equal(email("o", i), seen[i]) end
     assert.not_equal(1, chunk_order[1])              -- the slow first chunk ended after others
-    assert_all_stored(srv:state(), 95, "o")
+    assert_all_stored(95, "o")
   end)
 
   it("resends a dropped chunk by itself (the merge makes it safe) and counts its rows created and resent", function()
-    srv:rules{ { path = "^/api/contacts/batch/new$", action = "store_then_drop", count = 1, skip = 1 } }
+    srv:fault{ path = "^/api/contacts/batch/new$", action = "store_then_drop", count = 1, skip = 1 }
     local rows = {}
     for i = 1, 30 do rows[i] = { email = email("d", i) } end
     local s = assert(client().contacts.import(rows, { batch_limit = 10 }))
@@ -459,7 +465,7 @@ describe("contacts.import against the hostile server", function()
     assert.equal(30, s.created)
     assert.equal(0, s.merged)
     assert.equal(10, s.resent)
-    assert_all_stored(srv:state(), 30, "d")
+    assert_all_stored(30, "d")
   end)
 end)
 

@@ -1,7 +1,7 @@
 -- Every failure has the right name, bad options raise at the caller's line,
 -- and the retry rules of mautic.outcome hold over real HTTP (the fake's
--- injected faults; the hostile server's store-then-drop cases are in
--- write_once_spec.lua).
+-- injected faults; the store-then-drop cases, which count what reached
+-- the server, are in write_once_spec.lua).
 local mautic = require "mautic"
 local fake = require "support.fake"
 

@@ -1,6 +1,7 @@
 -- `luarocks make` installs the library for the Lua running the specs (5.1
 -- for LuaJIT) into a throwaway tree: the modules, the C core, `mautic` and
--- `fake-mautic`, which starts the fake server from the installed files.
+-- `fake-mautic`, which starts the fake server from the installed files, as
+-- `mautic.fake` does from Lua.
 local sys = require "support.sys"
 local lua = require "support.lua"
 
@@ -34,5 +35,13 @@ describe_luarocks("luarocks make for Lua " .. version, function()
     local listed = sys.shell(("%s MAUTIC_URL=%s MAUTIC_USERNAME=admin MAUTIC_PASSWORD=mautic mautic contacts list " ..
       "limit=1 2>&1; fake-mautic stop --pid-file %s/pid --dir %s >/dev/null 2>&1"):format(env, url, dir, dir))
     assert.matches('"total":', listed, 1, true)
+    -- and from Lua, as a user's specs start it: mautic.fake runs the installed fake-mautic
+    local said_lua = sys.shell(env .. lua.interpreter .. [[ -e '
+      local srv = assert(require("mautic.fake").start())
+      local api = srv:client()
+      assert(api.contacts.create{ email = "installed@example.com" })
+      io.write(srv.url:match("^http://127") and "started " or "? ", srv:count("^/api/contacts/new$"))
+      srv:stop()' 2>&1]])
+    assert.equal("started 1", said_lua)
   end)
 end)

@@ -1,97 +1,30 @@
---- The fake Mautic server as the specs see it.
--- bin/run-specs starts one server for the whole run and exports its URL in
--- MAUTIC_FAKE_URL; a spec run by hand starts its own, which stops itself
--- when this process exits (--watch-pid). `fake.another()` starts one more,
--- with the same functions (reset, log, config, count...), for specs that
--- need two servers.
-local core = require "mautic.core"
-local json = require "mautic.json"
+--- The fake Mautic server as the specs see it: `mautic.fake` (the library's
+-- own), called with a dot. bin/run-specs starts one server per suite and
+-- exports its URL in MAUTIC_FAKE_URL; a spec run by hand starts its own,
+-- which stops itself when this process exits. `fake.another()` starts one
+-- more, with the same functions, for specs that need two servers.
+-- What is only the specs' own: `client` records sleeps instead of sleeping,
+-- `token_entry` and `owned` name a token store's entry for this server.
+local mfake = require "mautic.fake"
 
 local _M = {}
 
-local own_pid = require("support.sys").own_pid
-
--- start a server of our own: its URL and pid file
-local function start(extra)
-  local pid_file = os.tmpname()
-  os.remove(pid_file)
-  pid_file = pid_file .. ".pid"
-  local p = assert(io.popen("env -u LD_PRELOAD bin/fake-mautic start --watch-pid " .. own_pid() ..
-    " --pid-file " .. pid_file .. (extra or "")))
-  local url = p:read("*l")
-  p:close()
-  assert(url and url:match("^http"), "could not start the fake Mautic server (bin/fake-mautic start)")
-  return url, pid_file
-end
-
-local session = core.session()
-
--- the functions of one server at `url`, added to `t`
-local function bind(t, url)
-  t.url = url
-  t.username, t.password = "admin", "mautic"
-
-  local function admin(method, path, body)
-    local status, headers, resp = session:request{
-      method = method, url = url .. path,
-      headers = body and { ["Content-Type"] = "application/json" } or nil,
-      body = body and assert(json.encode(body)) or nil,
-      timeout = 10,
-    }
-    assert(status, headers)
-    assert(status < 300, ("fake admin %s %s -> %s %s"):format(method, path, tostring(status), tostring(resp)))
-    return json.decode(resp)
-  end
-
-  --- Back to the seeded state: data, log, config and faults.
-  function t.reset() return admin("POST", "/__fake/reset") end
-
-  --- The requests the fake received since the last reset (oldest first).
-  function t.log() return admin("GET", "/__fake/log") end
-
-  function t.clear_log() return admin("DELETE", "/__fake/log") end
-
-  --- Merge settings into the fake's config (users, batch_limit, rate_limit, ...).
-  function t.config(c) return admin("POST", "/__fake/config", c) end
-
-  --- Make the next matching requests misbehave (status/body/drop/delay).
-  function t.fault(f) return admin("POST", "/__fake/fault", f) end
-
-  --- What the fake holds for a family.
-  function t.state(family) return admin("GET", "/__fake/state/" .. family) end
-
-  --- The last logged request (optionally the last matching a method and path pattern).
-  function t.last(method, pattern)
-    local log = t.log()
-    for i = #log, 1, -1 do
-      local r = log[i]
-      if (not method or r.method == method) and (not pattern or r.path:match(pattern)) then return r end
-    end
-  end
-
-  --- How many logged requests have a path matching `pattern` (and, when
-  -- given, that status).
-  function t.count(pattern, status)
-    local n = 0
-    for _, r in ipairs(t.log()) do
-      if r.path:match(pattern) and (status == nil or r.status == status) then n = n + 1 end
-    end
-    return n
+-- the functions of server `srv`, added to `t`, callable as t.reset()
+local function bind(t, srv)
+  t.server, t.url, t.ca_file = srv, srv.url, srv.ca_file
+  t.username, t.password = srv.username, srv.password
+  for _, name in ipairs{ "reset", "log", "clear_log", "config", "fault", "faults", "clear_faults", "state",
+                         "last", "count", "counters", "arrivals", "tokens", "expire_tokens", "issue_token" } do
+    t[name] = function(...) return srv[name](srv, ...) end
   end
 
   --- How many logged requests have this method and a path matching `pattern`.
-  function t.requests(method, pattern)
-    local n = 0
-    for _, r in ipairs(t.log()) do
-      if r.method == method and r.path:match(pattern) then n = n + 1 end
-    end
-    return n
-  end
+  function t.requests(method, pattern) return srv:count{ method = method, path = pattern } end
 
   --- The store entry an OAuth2 handler of `client_id` keeps its tokens in for
   -- this server: its key and issuer.
   function t.token_entry(client_id)
-    local issuer = url .. "/oauth/v2/token"
+    local issuer = srv.url .. "/oauth/v2/token"
     return require("mautic.auth.store").default_key(issuer, client_id), issuer
   end
 
@@ -105,38 +38,31 @@ local function bind(t, url)
     return copy, key
   end
 
-  --- A client for this server; sleeps are recorded instead of slept.
+  --- A client for this server; sleeps are recorded instead of slept
+  -- (sleep = false: the client's own sleep).
   function t.client(opts)
-    local mautic = require "mautic"
+    local slept = {}
     local o = {
-      url = url,
-      auth = mautic.auth.basic{ username = t.username, password = t.password },
+      sleep = function(s) slept[#slept + 1] = s end,
       timeout = 30,   -- room for `make valgrind`, where everything runs many times slower
     }
-    local slept = {}
-    o.sleep = function(s) slept[#slept + 1] = s end
     for k, v in pairs(opts or {}) do o[k] = v end
-    if o.sleep == false then o.sleep = nil end   -- the client's own sleep
-    local api = mautic.new(o)
-    return api, slept
+    if o.sleep == false then o.sleep = nil end
+    return srv:client(o), slept
   end
+
+  function t.stop() srv:stop() end
   return t
 end
 
 local url = os.getenv("MAUTIC_FAKE_URL")
-if not url or url == "" then url = start() end
-bind(_M, url)
+bind(_M, url and url ~= "" and mfake.attach(url) or assert(mfake.start()))
 
 --- One more fake server, of this process (it stops when the process ends,
--- or with :stop()).
--- @tparam[opt] string extra options for bin/fake-mautic start (" --tls")
-function _M.another(extra)
-  local other_url, pid_file = start(extra)
-  local other = bind({}, other_url)
-  function other.stop()
-    os.execute("bin/fake-mautic stop --pid-file " .. pid_file .. " >/dev/null 2>&1")
-  end
-  return other
+-- or with .stop()).
+-- @tparam[opt] table opts the options of mautic.fake.start ({ tls = true })
+function _M.another(opts)
+  return bind({}, assert(mfake.start(opts)))
 end
 
 return _M

@@ -2,8 +2,8 @@
 -- that talks HTTP or runs inside nginx. Each instance lives in its own
 -- temporary directory, binds a random free port, is stopped by pid, and
 -- stops itself if the spec process dies (support.watchdog). Lua code in
--- nginx finds lua/ first, then the system's modules, then spec/ (so
--- spec/support/hostile/*.lua loads as "support.hostile.*").
+-- nginx finds lua/ first, then the system's modules, then spec/ (so a
+-- spec's own handlers under spec/ load as "support.*", "ngx.*"...).
 --
 --   local srv = require("support.nginx").start(locations [, env [, opts]])
 --   opts: workers (worker_processes, 1), http (more directives in the http

@@ -1,0 +1,68 @@
+-- Runtime configuration of the fake server (POST /__fake/config merges into it).
+local json = require "mautic.fake.json"
+
+local _M = {}
+
+local function defaults()
+  return {
+    users = { admin = "mautic" },   -- Basic auth credentials: name -> password
+    batch_limit = 200,              -- api_batch_max_limit
+    rate_limit = 0,                 -- calls per hour per credential; 0 = off
+    rate_limit_window = 3600,       -- seconds of one rate-limit budget
+    version = "5.1.0",              -- Mautic-Version header
+    default_limit = 30,             -- list page size when no limit is given
+    tokens = {},                    -- extra bearer tokens accepted: token -> { expires_at = epoch } | true
+    -- OAuth2 (see oauth2.lua): client_id -> { secret =, redirect_uri = string | [strings], user = }
+    oauth2_clients = { ["fake-client"] = { secret = "fake-secret" } },
+    token_ttl = 3600,               -- access token lifetime, seconds
+    refresh_ttl = 14 * 86400,       -- refresh token lifetime, seconds
+    code_ttl = 30,                  -- authorization code lifetime, seconds
+    oauth2_error_style = "mautic",  -- "mautic" (errors envelope) | "legacy" ({error, error_description})
+    -- OAuth1a (see oauth1.lua): off as on Mautic 5 (/oauth/v1/* is a route 404)
+    oauth1 = false,
+    oauth1_consumers = { ["fake-consumer"] = "fake-consumer-secret" }, -- key -> secret | { secret =, user = }
+    oauth1_timestamp_window = 300,  -- seconds a timestamp may be off (and nonces are remembered)
+    base_url = nil,                 -- used in absolute URLs (defaults to the request's host)
+    -- published integrations: off as on a fresh install. With them, marketing messages
+    -- accept the sms / notification channel (without: 400 "This form should not contain extra fields.")
+    sms_integration = false,
+    notification_integration = false,
+    seed = 1,                       -- seeds the faults with `p` that give no seed of their own
+    clock_offset = 0,               -- seconds added to the dates the fake writes (dateAdded...): a contact
+                                    -- created with -3600 looks an hour old; tokens and headers keep real time
+  }
+end
+
+-- options without a default value, and their types
+local OPTIONAL = { base_url = "string" }
+
+_M.current = defaults()
+
+function _M.reset()
+  _M.current = defaults()
+end
+
+local plain = json.plain   -- config is read by key
+
+--- nil when `patch` may be merged, else what is wrong with it (an unknown
+-- option is refused rather than ignored: a misspelt one would test nothing).
+function _M.problem(patch)
+  if type(patch) ~= "table" or json.is_arr(patch) then return "the config is a JSON object" end
+  local known = defaults()
+  for k, v in pairs(plain(patch)) do
+    local d = known[k]
+    local want = d ~= nil and type(d) or OPTIONAL[k]
+    if not want then return "unknown config option " .. tostring(k) end
+    if type(v) ~= want then return ("config %s must be a %s"):format(k, want == "table" and "object" or want) end
+  end
+end
+
+function _M.merge(patch)
+  for k, v in pairs(plain(patch) or {}) do
+    _M.current[k] = v
+  end
+end
+
+function _M.get(k) return _M.current[k] end
+
+return _M
