@@ -9,6 +9,7 @@ local VERSION = "0.2.0"
 describe("the version", function()
   it("is " .. VERSION .. " in mautic and mautic.core, and written down once", function()
     assert.equal(VERSION, mautic._VERSION)
+    assert.equal(VERSION, require("mautic.fake")._VERSION)
     assert.equal("lua-mautic core " .. VERSION, core._VERSION)
     -- no module of the Lua layer carries a version of its own that could go stale
     local p = io.popen("grep -rln '_VERSION *= *\"' lua/mautic")

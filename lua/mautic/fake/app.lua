@@ -20,7 +20,7 @@ local admin = require "mautic.fake.admin"
 local oauth2 = require "mautic.fake.oauth2"
 local oauth1 = require "mautic.fake.oauth1"
 
-local _M = { _VERSION = "0.1" }
+local _M = {}
 
 local initialized = false
 local INDEX = "/index.php"

@@ -24,7 +24,8 @@ local core = require "mautic.core"
 local json = require "mautic.json"
 local launch = require "mautic.fake.launch"
 
-local _M = { _VERSION = "0.2.0" }
+-- the library's one version (the C core's), as mautic._VERSION
+local _M = { _VERSION = core._VERSION:match("(%d+%.%d+%.%d+)$") }
 
 local Server = {}
 Server.__index = Server

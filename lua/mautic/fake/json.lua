@@ -12,7 +12,7 @@
 --   json.encode(v)           PHP-style text
 --   json.decode(s)           -> value (objects ordered) | nil, err
 
-local _M = { _VERSION = "0.1" }
+local _M = {}
 
 local type, pairs, ipairs, tostring, setmetatable, getmetatable, rawget, rawset =
       type, pairs, ipairs, tostring, setmetatable, getmetatable, rawget, rawset
