@@ -16,7 +16,6 @@ description = {
 }
 dependencies = {
   "lua >= 5.1",
-  "lua-cjson >= 2.1",
 }
 external_dependencies = {
   CURL = { header = "curl/curl.h", library = "curl" },

@@ -32,6 +32,19 @@ for _, name in ipairs{ "mautic-scm-1", "mautic-0.2.0-1" } do
       assert.not_matches('"tools/', text, 1, true)       -- the generators are not installed
     end)
 
+    it("depends on Lua alone (JSON is the core's; lua-cjson is only the specs')", function()
+      local deps = assert(text:match("dependencies = (%b{})"))
+      assert.same({ '"lua >= 5.1"' }, (function()
+        local t = {}
+        for d in deps:gmatch('"[^"]*"') do t[#t + 1] = d end
+        return t
+      end)())
+      -- and nothing the rock installs requires it
+      for _, path in ipairs(files("grep -rlE \"require[ (]*['\\\"]cjson\" lua bin")) do
+        error(path .. " requires cjson")
+      end
+    end)
+
     it("installs bin/mautic and bin/fake-mautic", function()
       assert.matches('["mautic"] = "bin/mautic"', text, 1, true)
       assert.matches('["fake-mautic"] = "bin/fake-mautic"', text, 1, true)
