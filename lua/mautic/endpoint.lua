@@ -17,24 +17,13 @@ local batch = require "mautic.batch"
 local options = require "mautic.options"
 local fields = require "mautic.fields"
 local routes = require "mautic.routes"
+local chunks = require "mautic.chunks"
+local pager = require "mautic.pager"
 
 local type, ipairs, pairs, select, error, tonumber, next = type, ipairs, pairs, select, error, tonumber, next
 local gsub, format = string.gsub, string.format
 
 local _M = {}
-
---- Does a contact row carry one of the unique identifiers Mautic merges
--- creates on (`fields`: client.unique_fields, email by default)? Then a
--- create with an unknown outcome may be sent again: Mautic answers the
--- second one with the same contact.
-function _M.has_unique(unique, row)
-  if type(row) ~= "table" then return false end
-  for _, field in ipairs(unique) do
-    local v = row[field]
-    if (type(v) == "string" and v:find("%S")) or type(v) == "number" then return true end
-  end
-  return false
-end
 
 --- The placeholder names of a path template, in order.
 _M.placeholders = routes.placeholders
@@ -145,7 +134,7 @@ local function prepare(client, family, route, fname, ...)
     path = path,
     id = select(1, ...),
     want_body = route.result ~= nil,
-    merges = route.name == "create" and family.def.merge_creates and _M.has_unique(client.unique_fields, data),
+    merges = route.name == "create" and family.def.merge_creates and chunks.identified(client.unique_fields, data),
     base = route.base,
     timeout = opts.timeout,
     retries = opts.retries,
@@ -270,7 +259,7 @@ local function crud_routes(family)
   return {
     { name = "list", method = "GET", path = p, data = "query", result = "list", data_shape = check_query,
       doc = "List entities (search, start, limit, orderBy, orderByDir, publishedOnly, minimal, where)." },
-    { name = "each", handler = require("mautic.pager").each_handler, method = "GET", path = p,
+    { name = "each", handler = pager.each_handler, method = "GET", path = p,
       doc = "Iterate every entity, page by page (query as list, plus page_size and limit). A failure "
          .. "raises the mautic.error inside the loop (wrap the loop in pcall); a server that ignores start "
          .. "ends it with a decode error instead of paging forever." },

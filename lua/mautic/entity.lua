@@ -30,38 +30,34 @@ local function bare_success(v)
   return true
 end
 
-local function metatable_for(client, family)
-  local mt = family.entity_mt
-  if mt then return mt end
-  local methods = {}
-  mt = { __index = methods, __name = "mautic." .. family.name .. ".entity" }
-  family.entity_mt = mt
-
-  local function merge(self, fresh)
-    if type(fresh) == "table" then
-      for k, v in pairs(fresh) do self[k] = v end
-    end
-    return self
+-- Merge an answer into the entity it is about.
+local function merge(self, fresh)
+  if type(fresh) == "table" then
+    for k, v in pairs(fresh) do self[k] = v end
   end
+  return self
+end
 
+-- A route whose first placeholder is the id, as a method of the entity:
+-- get_* return their data; others return the entity, updated by the
+-- answer when it is the entity.
+local function bound(family, name, route)
+  local first = route.params and route.params[1]
+  if first ~= "id" or route.handler or name == "get" or name == "edit" or name == "delete" then return nil end
+  local returns_data = find(name, "^get_") ~= nil
+  return function(self, ...)
+    local v, err = family.invoke(route, rawget(self, "id"), ...)
+    if v == nil then raise_usage(err) return nil, err end
+    if returns_data then return v end
+    if route.result == "item" then return merge(self, v) end
+    if bare_success(v) then return self end
+    return v
+  end
+end
+
+-- update, refresh and delete, for the families that have the routes.
+local function lifecycle(family, methods)
   local routes = family.routes
-  for name, route in pairs(routes) do
-    local first = route.params and route.params[1]
-    local bindable = first == "id" and not route.handler
-      and name ~= "get" and name ~= "edit" and name ~= "delete"
-    if bindable then
-      local returns_data = find(name, "^get_") ~= nil
-      methods[name] = function(self, ...)
-        local v, err = family.invoke(route, rawget(self, "id"), ...)
-        if v == nil then raise_usage(err) return nil, err end
-        if returns_data then return v end
-        if route.result == "item" then return merge(self, v) end
-        if bare_success(v) then return self end
-        return v
-      end
-    end
-  end
-
   if routes.edit then
     --- PATCH the entity and merge the answer into it.
     methods.update = function(self, data, opts)
@@ -85,7 +81,18 @@ local function metatable_for(client, family)
       return self
     end
   end
+end
 
+local function metatable_for(client, family)
+  local mt = family.entity_mt
+  if mt then return mt end
+  local methods = {}
+  mt = { __index = methods, __name = "mautic." .. family.name .. ".entity" }
+  family.entity_mt = mt
+  for name, route in pairs(family.routes) do
+    methods[name] = bound(family, name, route)
+  end
+  lifecycle(family, methods)
   -- cross-family conveniences declared by the family (e.g. add_to_segment)
   for name, fn in pairs(family.def.entity or {}) do
     methods[name] = function(self, ...)

@@ -8,6 +8,7 @@ local query = require "mautic.query"
 local errors = require "mautic.errors"
 local outcome = require "mautic.outcome"
 local redact = require "mautic.redact"
+local deadline = require "mautic.deadline"
 
 local type, tostring, tonumber, pcall, pairs, ipairs = type, tostring, tonumber, pcall, pairs, ipairs
 local min, max, random, floor = math.min, math.max, math.random, math.floor
@@ -215,193 +216,171 @@ end
 -- server's clock ahead of the client's by `clock_offset` seconds (from the
 -- answer's Date header; 0 without one): with a resend, what the server
 -- dated after first_sent_at + clock_offset may be the first attempt's work.
-local function finish(client, status, headers, body, attempts, resent, already_done, first_sent_at)
-  local meta = { status = status, headers = headers, body = body, attempts = attempts,
-                 resent = resent or nil, already_done = already_done or nil }
-  if resent then
+local function finish(client, job, status, headers, body, already_done)
+  local meta = { status = status, headers = headers, body = body, attempts = job.attempts,
+                 resent = job.resent or nil, already_done = already_done or nil }
+  if job.resent then
     local server_now = _M.parse_http_date(headers and headers["date"])
-    meta.first_sent_at = first_sent_at
+    meta.first_sent_at = job.first_sent_at
     meta.clock_offset = server_now and (server_now - client.now()) or 0
   end
-  client.last = { status = status, headers = headers, attempts = attempts,
+  client.last = { status = status, headers = headers, attempts = job.attempts,
                   resent = meta.resent, already_done = meta.already_done }
   return meta
 end
 
---- Send a built request, with auth, retries and rate-limit waits.
--- What may be sent again, and when, is decided by mautic.outcome; this loop
--- only carries it out and keeps the counts.
+-- A call in progress: what the loop counts between attempts.
+local function new_job(client, req, spec)
+  return {
+    call = outcome.call_kind(req.method, spec.merges),
+    retries = spec.retries or client.retries,   -- attempts after a failure
+    waits = client.rate_limit_retries,          -- attempts after a 429's wait
+    failures = 0, limited = 0, attempts = 0,
+    renewed = false,      -- the token was renewed once after a 401
+    maybe = false,        -- an earlier attempt may have been applied
+    resent = false,       -- sent again after an attempt that may have been applied
+    must_probe = false,   -- look the PUT's entity up before sending it again
+    deadline = deadline.new(client, spec, req),
+    last_err = nil,
+    first_sent_at = nil,
+  }
+end
+
+-- The end of a failed call: the error, with what the caller must know.
+local function fail(job, err)
+  err.maybe_applied, err.attempts = job.maybe, job.attempts
+  return nil, err
+end
+
+-- What an auth handler returned as its failure, as a mautic.error.
+local function auth_error(err, req)
+  if errors.is(err) then return err end
+  return errors.new{ kind = "auth", message = tostring(err), method = req.method, url = req.url }
+end
+
+-- The renewal after Mautic's 401 failed ("Invalid refresh token"): that is
+-- the news, with what Mautic said about the first request.
+local function renewal_error(err, decoded, req)
+  err = auth_error(err, req)
+  local said = errors.parse_body(decoded).message
+  if said and said ~= "" then
+    err.message = tostring(err.message) .. " (renewing after Mautic's 401: " .. redact.text(said) .. ")"
+  end
+  return err
+end
+
+-- A PUT that may have reached Mautic is resent only onto an entity that
+-- exists: Mautic's PUT on a missing id creates a new entity each time.
+local function probe_before_resend(client, req, job)
+  req.probe_deadline = job.deadline and deadline.left(client, job.deadline) or nil
+  local exists, err = probe(client, req)
+  if exists == nil then return nil, err end
+  if exists then return true end
+  job.maybe = true
+  return nil, errors.new{ kind = "network", method = req.method, url = req.url,
+    message = "the PUT may have reached Mautic and the entity does not exist: not resent, "
+           .. "since a PUT on a missing id creates a new entity each time" }
+end
+
+-- Before each attempt: time left, the probe a resent PUT needs, and the
+-- credentials. true, or nil and the error that ends the call.
+local function ready(client, req, spec, job)
+  if not deadline.fit(client, job.deadline, req) then
+    return nil, deadline.passed(job.deadline, req, job.last_err, job.attempts)
+  end
+  if job.must_probe then
+    job.must_probe = false
+    local ok, err = probe_before_resend(client, req, job)
+    if not ok then return nil, err end
+  end
+  if client.auth and not spec.noauth then
+    local ok, err = client.auth:authorize(client, req)
+    if not ok then return nil, auth_error(err, req) end
+  end
+  return true
+end
+
+-- An answer of 300 or more: a 401 renews the token once; a 404 to a DELETE
+-- resent after an attempt that may have worked means that attempt did.
+local function failed_status(client, req, spec, job, status, headers, body)
+  local decoded = json.decode(body or "")
+  if status == 401 and not job.renewed and not spec.noauth and client.auth and client.auth.on_unauthorized then
+    job.renewed = true
+    local again, err = client.auth:on_unauthorized(client, status, decoded, req)
+    if again then return "renew" end     -- the token was to blame and there is a fresh one
+    if err then return "fatal", renewal_error(err, decoded, req) end
+  end
+  if status == 404 and job.call == "delete" and job.maybe then
+    return "answer", true, finish(client, job, status, headers, body, true)
+  end
+  local err = status_error(client, status, headers, body, decoded, req)
+  return outcome.classify(status), err, err.retry_after
+end
+
+-- One attempt: send, and read what came back. Returns
+--   "answer", value, meta   the call is done
+--   "fatal", err            the call is over
+--   "renew"                 the token was renewed: send again, once
+--   class, err, wait        a failure, in mautic.outcome's class
+local function attempt(client, req, spec, job)
+  if job.maybe then job.resent = true end
+  job.attempts = job.attempts + 1
+  if job.attempts == 1 then job.first_sent_at = client.now() end
+  local status, headers, body, sent = client.transport(req)
+  if not status then
+    local message, kind = headers, body
+    return outcome.classify(nil, kind, sent), errors.transport(message, kind, req)
+  end
+  status = tonumber(status)
+  client:observe(status, headers)
+  if status >= 300 then return failed_status(client, req, spec, job, status, headers, body) end
+  local v, err = decode_answer(status, headers, body, req, spec)
+  if v == nil then return "garbage", err end
+  return "answer", v, finish(client, job, status, headers, body)
+end
+
+-- After a failure: the pause before the next attempt, or nil and the error
+-- that ends the call. Whether it may be sent again is mautic.outcome's
+-- decision; this only counts it against its budget and the deadline.
+local function plan(client, req, job, class, err, wait)
+  local action, applied = outcome.decide(class, job.call)
+  job.maybe = job.maybe or applied
+  job.last_err = err
+  if action == "probe" and not probe_path(req) then action = "stop" end
+  local pause, budget
+  if (action == "retry" or action == "probe") and job.failures < job.retries then
+    pause, budget = backoff(job.failures + 1), "failures"
+  elseif action == "wait" and job.limited < job.waits and wait and wait <= client.max_retry_wait then
+    pause, budget = wait + 0.05, "limited"
+  end
+  if not pause then return nil, err end
+  if pause >= deadline.left(client, job.deadline) then
+    -- another attempt could not even start before the deadline
+    return nil, deadline.passed(job.deadline, req, err, job.attempts)
+  end
+  job[budget] = job[budget] + 1
+  job.must_probe = action == "probe"
+  return pause
+end
+
+--- Send a built request, with auth, retries and rate-limit waits: one
+-- attempt after the other, each failure planned by mautic.outcome.
 -- @treturn[1] decoded body (or true for an empty body)
 -- @treturn[1] table meta { status, headers, body, attempts, resent, already_done }
 -- @treturn[2] nil
 -- @treturn[2] mautic.error, with maybe_applied and attempts
--- The deadline of a call: seconds for all of it, retries and waits
--- included (spec.deadline, else the client's; 0: none). Each attempt gets
--- at most what is left, and no wait starts that would end past it.
-local function new_deadline(client, spec, req)
-  local d = spec.deadline or client.deadline or 0
-  if d <= 0 then return nil end
-  return { seconds = d, at = client.now() + d, timeout = req.timeout, connect_timeout = req.connect_timeout }
-end
-
--- Seconds left before the deadline (math.huge without one).
-local function left(client, deadline)
-  if not deadline then return math.huge end
-  return deadline.at - client.now()
-end
-
--- Fit the next attempt's timeouts into what the deadline leaves.
-local function fit(client, deadline, req)
-  if not deadline then return true end
-  local rest = left(client, deadline)
-  if rest <= 0 then return false end
-  local t = deadline.timeout
-  req.timeout = (t == nil or t == 0) and rest or min(t, rest)
-  local ct = deadline.connect_timeout
-  req.connect_timeout = (ct == nil or ct == 0) and rest or min(ct, rest)
-  return true
-end
-
--- The error of a call that ran out of its deadline: the last failure, told
--- so, or a timeout when none came yet.
-local function past_deadline(deadline, req, err, attempts)
-  if not err then
-    err = errors.new{ kind = "timeout", reason = "deadline", method = req.method, url = req.url,
-      message = ("the deadline of %s s passed before an answer came"):format(tostring(deadline.seconds)) }
-  else
-    err.message = tostring(err.message) .. ("; the deadline of %s s leaves no time to try again")
-      :format(tostring(deadline.seconds))
-  end
-  err.deadline = true
-  err.attempts = attempts
-  return err
-end
-
 function _M.send(client, req, spec)
-  local call = outcome.call_kind(req.method, spec.merges)
-  local retries = spec.retries or client.retries
-  local waits = client.rate_limit_retries
-  local failures, limited, attempts = 0, 0, 0
-  local renewed = false
-  local maybe = false      -- an earlier attempt may have been applied
-  local resent = false     -- sent again after an attempt that may have been applied
-  local must_probe = false
-  local deadline = new_deadline(client, spec, req)
-  local last_err, first_sent_at
+  local job = new_job(client, req, spec)
   while true do
-    if not fit(client, deadline, req) then
-      local err = past_deadline(deadline, req, last_err, attempts)
-      err.maybe_applied = maybe
-      return nil, err
-    end
-    if must_probe then
-      must_probe = false
-      req.probe_deadline = deadline and left(client, deadline) or nil
-      local exists, perr = probe(client, req)
-      if exists == false then
-        local err = errors.new{
-          kind = "network", method = req.method, url = req.url,
-          message = "the PUT may have reached Mautic and the entity does not exist: not resent, "
-                 .. "since a PUT on a missing id creates a new entity each time",
-        }
-        err.maybe_applied, err.attempts = true, attempts
-        return nil, err
-      end
-      if exists == nil then
-        perr.maybe_applied, perr.attempts = maybe, attempts
-        return nil, perr
-      end
-    end
-    if client.auth and not spec.noauth then
-      local ok, err = client.auth:authorize(client, req)
-      if not ok then
-        if not errors.is(err) then
-          err = errors.new{ kind = "auth", message = tostring(err), method = req.method, url = req.url }
-        end
-        err.maybe_applied, err.attempts = maybe, attempts
-        return nil, err
-      end
-    end
-
-    if maybe then resent = true end
-    attempts = attempts + 1
-    if attempts == 1 then first_sent_at = client.now() end
-    local status, headers, body, sent = client.transport(req)
-    local class, err, wait
-    if not status then
-      local message, kind = headers, body
-      class = outcome.classify(nil, kind, sent)
-      err = errors.transport(message, kind, req)
-    else
-      status = tonumber(status)
-      client:observe(status, headers)
-      if status < 300 then
-        local v, derr = decode_answer(status, headers, body, req, spec)
-        if v ~= nil then
-          return v, finish(client, status, headers, body, attempts, resent, nil, first_sent_at)
-        end
-        class, err = "garbage", derr
-      else
-        local decoded = json.decode(body or "")
-        local again, renew_err
-        if status == 401 and not renewed and not spec.noauth and client.auth and client.auth.on_unauthorized then
-          renewed = true
-          again, renew_err = client.auth:on_unauthorized(client, status, decoded, req)
-        end
-        if again then
-          -- the token was to blame and there is a fresh one: replay, once
-          class = "renew"
-        elseif renew_err then
-          -- the renewal itself failed ("Invalid refresh token"): that is the news
-          if not errors.is(renew_err) then
-            renew_err = errors.new{ kind = "auth", message = tostring(renew_err), method = req.method, url = req.url }
-          end
-          local said = errors.parse_body(decoded).message
-          if said and said ~= "" then
-            renew_err.message = tostring(renew_err.message) .. " (renewing after Mautic's 401: "
-                             .. redact.text(said) .. ")"
-          end
-          renew_err.maybe_applied, renew_err.attempts = maybe, attempts
-          return nil, renew_err
-        elseif status == 404 and call == "delete" and maybe then
-          -- an earlier attempt may have deleted it: done, and flagged so
-          return true, finish(client, status, headers, body, attempts, resent, true, first_sent_at)
-        else
-          class = outcome.classify(status)
-          err = status_error(client, status, headers, body, decoded, req)
-          wait = err.retry_after
-        end
-      end
-    end
-
+    local ok, err = ready(client, req, spec, job)
+    if not ok then return fail(job, err) end
+    local class, a, b = attempt(client, req, spec, job)
+    if class == "answer" then return a, b end
+    if class == "fatal" then return fail(job, a) end
     if class ~= "renew" then
-      local action, applied = outcome.decide(class, call)
-      maybe = maybe or applied
-      last_err = err
-      if action == "probe" and not probe_path(req) then action = "stop" end
-      local pause
-      if (action == "retry" or action == "probe") and failures < retries then
-        pause = backoff(failures + 1)
-      elseif action == "wait" and limited < waits and wait and wait <= client.max_retry_wait then
-        pause = wait + 0.05
-      end
-      if pause and pause >= left(client, deadline) then
-        -- another attempt could not even start before the deadline
-        err = past_deadline(deadline, req, err, attempts)
-        pause = nil
-      end
-      if pause and action == "wait" then
-        limited = limited + 1
-        client.sleep(pause)
-      elseif pause then
-        failures = failures + 1
-        must_probe = action == "probe"
-        client.sleep(pause)
-      else
-        err.maybe_applied = maybe
-        err.attempts = attempts
-        return nil, err
-      end
+      local pause, stop = plan(client, req, job, class, a, b)
+      if not pause then return fail(job, stop) end
+      client.sleep(pause)
     end
   end
 end

@@ -22,6 +22,7 @@
 -- `luv(uv)` is the adapter for luv (libuv).
 local core = require "mautic.core"
 local compat = require "mautic.compat"
+local options = require "mautic.options"
 local loop_host = require "mautic.host.loop"
 
 local type, pairs, ipairs, error, tostring, pcall = type, pairs, ipairs, error, tostring, pcall
@@ -31,129 +32,145 @@ local ceil = math.ceil
 
 local _M = {}
 
+-- The state of a driver: its multi handle, the tasks waiting on it and what
+-- the host watches for it.
+local Loop = {}
+Loop.__index = Loop
+
+function Loop:resume(co, ...)
+  local ok, err = co_resume(co, ...)
+  if not ok then self.driver.on_error(err) end
+end
+
+-- Hand finished transfers to their tasks.
+function Loop:dispatch(results, message, kind)
+  if results == nil then
+    -- the multi handle itself failed: every transfer in flight failed with it
+    local all = self.waiting
+    self.waiting = {}
+    for _, co in pairs(all) do self:resume(co, nil, message, kind, true) end
+    return
+  end
+  for _, r in ipairs(results) do
+    local co = self.waiting[r.id]
+    self.waiting[r.id] = nil
+    if co then
+      if r.err then self:resume(co, nil, r.err, r.kind, r.sent)
+      else self:resume(co, r.status, r.headers, r.body) end
+    end
+  end
+end
+
+-- A socket (fd) is ready, or curl's timer is due (no fd).
+function Loop:drive(fd, events)
+  if self.closed then return end
+  local multi = self.multi
+  if fd then self:dispatch(multi:perform(fd, events)) else self:dispatch(multi:perform()) end
+  self:sync()
+end
+
+-- Make the host watch what curl wants watched now, and arm curl's timer.
+function Loop:sync()
+  if self.closed then return end
+  local host, watched, want = self.host, self.watched, self.multi:fds()
+  -- first let go of the sockets curl dropped: their fd numbers may come back
+  for serial, w in pairs(watched) do
+    local s = want[serial]
+    if not s or s.events ~= w.events then
+      host.unwatch(w.handle)
+      watched[serial] = nil
+    end
+  end
+  for serial, s in pairs(want) do
+    if not watched[serial] then
+      local fd = s.fd
+      watched[serial] = { events = s.events,
+                          handle = host.watch(fd, s.events, function(ev) self:drive(fd, ev or s.events) end) }
+    end
+  end
+  if self.timer then host.cancel(self.timer) self.timer = nil end
+  local t = self.multi:timeout()
+  if t then
+    self.timer = host.after(t, function() self.timer = nil self:drive() end)
+  end
+end
+
+function Loop:transport(req)
+  local co, is_main = running()
+  if co == nil or is_main or self.closed then
+    return nil, self.closed and "the loop driver is closed"
+      or "mautic.loop: call the client from a task started with driver.spawn", "usage", false
+  end
+  local ok, id, err, kind = pcall(self.multi.add, self.multi, req)
+  if not ok then return nil, tostring(id), "usage", false end
+  if not id then return nil, err, kind, false end
+  self.waiting[id] = co
+  self:sync()
+  return co_yield()
+end
+
+function Loop:sleep(seconds)
+  local co, is_main = running()
+  if co == nil or is_main then return core.sleep(seconds) end
+  self.host.after(seconds, function() self:resume(co) end)
+  co_yield()
+end
+
+function Loop:spawn(fn, ...)
+  local co = co_create(fn)
+  -- its requests and sleeps are this driver's, also through the default transport
+  loop_host.adopt(co, self.driver)
+  self:resume(co, ...)
+  return co
+end
+
+function Loop:close()
+  if self.closed then return end
+  self.closed = true
+  for _, w in pairs(self.watched) do self.host.unwatch(w.handle) end
+  self.watched = {}
+  if self.timer then self.host.cancel(self.timer) self.timer = nil end
+  self.multi:close()
+end
+
+local HOST_FUNCTIONS = { watch = "function", unwatch = "function", after = "function", cancel = "function" }
+
+local function check_host(host)
+  for _, name in ipairs{ "watch", "unwatch", "after", "cancel" } do
+    if type(host) ~= "table" or type(host[name]) ~= "function" then
+      error("bad argument #1 to 'new' (host." .. name .. ": function expected)", 3)
+    end
+  end
+  options.check("new", 1, host, HOST_FUNCTIONS, 3, "host function")
+end
+
 --- A driver on a host loop.
 -- @tparam table host watch, unwatch, after, cancel (see above)
 -- @treturn table driver: transport(req), sleep(seconds), spawn(fn, ...), pending(), close(),
 --   on_error (a task's error goes there; default: written to stderr)
 function _M.new(host)
-  for _, name in ipairs{ "watch", "unwatch", "after", "cancel" } do
-    if type(host) ~= "table" or type(host[name]) ~= "function" then
-      error("bad argument #1 to 'new' (host." .. name .. ": function expected)", 2)
-    end
-  end
-  require("mautic.options").check("new", 1, host, { watch = "function", unwatch = "function", after = "function",
-                                                    cancel = "function" }, 2, "host function")
-  local multi = core.multi()
+  check_host(host)
+  local self = setmetatable({ host = host, multi = core.multi(), waiting = {}, watched = {}, closed = false },
+                            Loop)
   local driver = {}
-  local waiting = {}     -- transfer id -> the task (coroutine) waiting for it
-  local watched = {}     -- socket serial -> { events =, handle = }
-  local timer            -- host timer for curl's timeout
-  local closed = false
+  self.driver = driver
 
   driver.on_error = function(err) io.stderr:write("mautic.loop: a task failed: ", tostring(err), "\n") end
 
-  local function resume(co, ...)
-    local ok, err = co_resume(co, ...)
-    if not ok then driver.on_error(err) end
-  end
-
-  local sync
-
-  -- hand finished transfers to their tasks
-  local function dispatch(results, message, kind)
-    if results == nil then
-      -- the multi handle itself failed: every transfer in flight failed with it
-      local all = waiting
-      waiting = {}
-      for _, co in pairs(all) do resume(co, nil, message, kind, true) end
-      return
-    end
-    for _, r in ipairs(results) do
-      local co = waiting[r.id]
-      waiting[r.id] = nil
-      if co then
-        if r.err then resume(co, nil, r.err, r.kind, r.sent)
-        else resume(co, r.status, r.headers, r.body) end
-      end
-    end
-  end
-
-  local function drive(fd, events)
-    if closed then return end
-    if fd then dispatch(multi:perform(fd, events)) else dispatch(multi:perform()) end
-    sync()
-  end
-
-  -- make the host watch what curl wants watched now, and arm curl's timer
-  function sync()
-    if closed then return end
-    local want = multi:fds()
-    -- first let go of the sockets curl dropped: their fd numbers may come back
-    for serial, w in pairs(watched) do
-      local s = want[serial]
-      if not s or s.events ~= w.events then
-        host.unwatch(w.handle)
-        watched[serial] = nil
-      end
-    end
-    for serial, s in pairs(want) do
-      if not watched[serial] then
-        local fd = s.fd
-        watched[serial] = { events = s.events,
-                            handle = host.watch(fd, s.events, function(ev) drive(fd, ev or s.events) end) }
-      end
-    end
-    if timer then host.cancel(timer) timer = nil end
-    local t = multi:timeout()
-    if t then
-      timer = host.after(t, function() timer = nil drive() end)
-    end
-  end
-
   --- The transport: call it from a task (see spawn); the task waits, the loop does not.
-  function driver.transport(req)
-    local co, is_main = running()
-    if co == nil or is_main or closed then
-      return nil, closed and "the loop driver is closed"
-        or "mautic.loop: call the client from a task started with driver.spawn", "usage", false
-    end
-    local ok, id, err, kind = pcall(multi.add, multi, req)
-    if not ok then return nil, tostring(id), "usage", false end
-    if not id then return nil, err, kind, false end
-    waiting[id] = co
-    sync()
-    return co_yield()
-  end
+  function driver.transport(req) return self:transport(req) end
 
   --- Sleep in a task without holding up the loop.
-  function driver.sleep(seconds)
-    local co, is_main = running()
-    if co == nil or is_main then return core.sleep(seconds) end
-    host.after(seconds, function() resume(co) end)
-    co_yield()
-  end
+  function driver.sleep(seconds) return self:sleep(seconds) end
 
   --- Start a task: fn(...) in a coroutine that the loop resumes.
-  function driver.spawn(fn, ...)
-    local co = co_create(fn)
-    -- its requests and sleeps are this driver's, also through the default transport
-    loop_host.adopt(co, driver)
-    resume(co, ...)
-    return co
-  end
+  function driver.spawn(fn, ...) return self:spawn(fn, ...) end
 
   --- How many requests are in flight.
-  function driver.pending() return multi:pending() end
+  function driver.pending() return self.multi:pending() end
 
   --- Drop what is in flight and stop watching.
-  function driver.close()
-    if closed then return end
-    closed = true
-    for _, w in pairs(watched) do host.unwatch(w.handle) end
-    watched = {}
-    if timer then host.cancel(timer) timer = nil end
-    multi:close()
-  end
+  function driver.close() self:close() end
 
   return driver
 end

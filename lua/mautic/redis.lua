@@ -18,6 +18,7 @@
 --    slot go through the cooperative sleep, never through Redis.
 local core = require "mautic.core"
 local host = require "mautic.host"
+local redact = require "mautic.redact"
 
 local type, tostring, tonumber, select, setmetatable = type, tostring, tonumber, select, setmetatable
 local concat = table.concat
@@ -146,7 +147,7 @@ _M.OPTIONS = { host = "string", port = "number", password = "string", db = "numb
 function _M.new(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("bad argument #1 to 'redis' (table expected)", 2) end
-  require("mautic.redact").remember(opts.password)
+  redact.remember(opts.password)
   local password = opts.password
   local self = setmetatable({
     host = opts.host or "127.0.0.1", port = opts.port or 6379,

@@ -65,14 +65,14 @@ return {
       doc = "The timeline of all contacts (dateFrom, dateTo, filters, order, page, limit).",
       example = 'api.contacts.get_all_activity{ limit = 10 }' },
     -- bulk jobs (lua/mautic/import.lua, export.lua): several requests each, hand-written
-    { "import", "POST", "/contacts/batch/new", handler = function(...) return require("mautic.import").import_handler(...) end,
+    { "import", "POST", "/contacts/batch/new", handler = require("mautic.import").import_handler,
       signature = "(source, [opts])",
       doc = "Import rows from an array, an iterator or a CSV file (header = field aliases), chunked "
          .. "(batch_limit, concurrency), with lean results, on_progress(done, total, rate), on_row(result, row), "
          .. "segment, tags and a checkpoint file that lets a killed job resume without sending a settled row "
          .. "twice; returns { total, created, merged, failed, skipped, pending, errors }.",
       example = 'api.contacts.import("contacts.csv", { concurrency = 4, checkpoint = "contacts.csv.checkpoint" })' },
-    { "export", "GET", "/contacts", handler = function(...) return require("mautic.export").export_handler(...) end,
+    { "export", "GET", "/contacts", handler = require("mautic.export").export_handler,
       signature = "{ search, where, segment, fields, to, ... }",
       doc = "Stream every matching contact to CSV (to = a path, an open file or a function given each line), "
          .. "one page at a time; segment = an id or alias (search segment:<alias>); fields default to every "

@@ -16,6 +16,9 @@ local core = require "mautic.core"
 local query = require "mautic.query"
 local redact = require "mautic.redact"
 local errors = require "mautic.errors"
+local random = require "mautic.random"
+local hosts = require "mautic.host"
+local json = require "mautic.json"
 
 local type, pairs, ipairs, next, error, tostring, setmetatable = type, pairs, ipairs, next, error, tostring, setmetatable
 local concat, sort = table.concat, table.sort
@@ -146,7 +149,7 @@ end
 
 --- A fresh nonce: 16 secure random bytes as hex.
 function _M.nonce()
-  return require("mautic.random").hex(16)
+  return random.hex(16)
 end
 
 -- The auth handler ---------------------------------------------------------
@@ -217,7 +220,7 @@ local function flow_request(client_opts, path, sign_opts)
   local transport = client_opts.transport
   local close
   if not transport then
-    transport, close = require("mautic.host").transport()
+    transport, close = hosts.transport()
   end
   local url = (gsub(client_opts.url, "/+$", "")) .. path
   sign_opts.method, sign_opts.url = "POST", url
@@ -233,7 +236,6 @@ local function flow_request(client_opts, path, sign_opts)
   end
   local t = form_answer(body)
   if status >= 400 or not t.oauth_token then
-    local json = require "mautic.json"
     local err = errors.from_response(status, json.decode(body or ""), body, { method = "POST", url = url })
     err.kind = "auth"
     return nil, err

@@ -18,6 +18,9 @@ local redact = require "mautic.redact"
 local stores = require "mautic.auth.store"
 local outcome = require "mautic.outcome"
 local options = require "mautic.options"
+local random = require "mautic.random"
+local host = require "mautic.host"
+local compat = require "mautic.compat"
 
 local type, ipairs, pairs, error, tostring, tonumber, setmetatable, pcall =
       type, ipairs, pairs, error, tostring, tonumber, setmetatable, pcall
@@ -199,13 +202,13 @@ _M.token_request = token_request
 
 local function with_transport(opts, fn)
   if opts.transport then return fn(opts.transport) end
-  local send, close = require("mautic.host").transport()
+  local send, close = host.transport()
   local a, b = fn(send)
   close()
   return a, b
 end
 
-local random_state = function() return require("mautic.random").hex(16) end
+local function random_state() return random.hex(16) end
 
 --- The URL to send a user to for the authorization-code grant.
 -- @tparam table o url, client_id, redirect_uri, state (generated when absent), scope
@@ -555,7 +558,7 @@ function OAuth2:locked(client, fn)
   local store = self.store
   -- the mutex keyed by the store covers stores of the user's own whose
   -- lock knows nothing of coroutines; the built-in stores take it again
-  local ok, a, b = require("mautic.compat").pcall(stores.exclusive, store, function()
+  local ok, a, b = compat.pcall(stores.exclusive, store, function()
     return store:lock(fn, client.sleep, self:entry(client).key)
   end, client.sleep)
   if not ok then return nil, errors.new{ kind = "auth", message = "token store: " .. tostring(a) } end
