@@ -257,33 +257,44 @@ local function label_text(l)
   return tostring(l or "")
 end
 
-function _M.answer(req, contact_id)
-  local args = req.args
+-- filters[...]: with the included and excluded event types as sets too
+local function read_filters(args)
   local filters = type(args.filters) == "table" and args.filters or json.obj()
-  local search = type(filters.search) == "string" and filters.search or ""
-  local include, exclude = strings(filters.includeEvents), strings(filters.excludeEvents)
-  local from, to = epoch(filters.dateFrom), epoch(filters.dateTo)
+  local q = { search = type(filters.search) == "string" and filters.search or "",
+              include = strings(filters.includeEvents), exclude = strings(filters.excludeEvents),
+              from = epoch(filters.dateFrom), to = epoch(filters.dateTo), inc = {}, exc = {} }
+  for _, x in ipairs(q.include) do q.inc[x] = true end
+  for _, x in ipairs(q.exclude) do q.exc[x] = true end
+  return q
+end
+
+local function wanted(e, q)
+  local ok = (#q.include == 0 or q.inc[e.event]) and not q.exc[e.event]
+  local t = epoch(e.timestamp)
+  if ok and q.from and (not t or t < q.from) then ok = false end
+  if ok and q.to and (not t or t > q.to) then ok = false end
+  if ok and q.search ~= "" and not label_text(e.label):lower():find(q.search:lower(), 1, true) then ok = false end
+  return ok
+end
+
+-- order[0], order[1] -> column, "ASC" | "DESC"
+local function read_order(args)
   local order = util.list(args.order)
   local col = (type(order[1]) == "string" and order[1] ~= "") and order[1] or "timestamp"
   local dir = (type(order[2]) == "string" and order[2]:upper() == "ASC") and "ASC" or "DESC"
-  local inc, exc = {}, {}
-  for _, x in ipairs(include) do inc[x] = true end
-  for _, x in ipairs(exclude) do exc[x] = true end
+  return col, dir
+end
 
-  local events = {}
-  for _, e in ipairs(gather(contact_id)) do
-    local ok = (#include == 0 or inc[e.event]) and not exc[e.event]
-    local t = epoch(e.timestamp)
-    if ok and from and (not t or t < from) then ok = false end
-    if ok and to and (not t or t > to) then ok = false end
-    if ok and search ~= "" and not label_text(e.label):lower():find(search:lower(), 1, true) then ok = false end
-    if ok then events[#events + 1] = e end
-  end
+local function sort_key(e, col)
+  if col == "eventLabel" then return label_text(e.label) end
+  if col == "event" or col == "eventType" then return e.event end
+  return e.timestamp
+end
+
+-- ties go by event type, then by id in the order's direction
+local function sort_events(events, col, dir)
   table.sort(events, function(a, b)
-    local ka, kb
-    if col == "eventLabel" then ka, kb = label_text(a.label), label_text(b.label)
-    elseif col == "event" or col == "eventType" then ka, kb = a.event, b.event
-    else ka, kb = a.timestamp, b.timestamp end
+    local ka, kb = sort_key(a, col), sort_key(b, col)
     if ka ~= kb then
       if dir == "ASC" then return ka < kb end
       return ka > kb
@@ -292,31 +303,50 @@ function _M.answer(req, contact_id)
     if dir == "ASC" then return a.id < b.id end
     return a.id > b.id
   end)
+end
 
+local function paging(args)
   local page = util.int(args.page) or 1
   if page < 1 then page = 1 end
   local limit = util.int(args.limit) or 25
   if limit < 1 then limit = 25 end
+  return page, limit
+end
+
+local function event_json(e)
+  local o = O{ "event", e.event, "eventId", e.event .. tostring(e.id) }
+  if TYPE_FIRST[e.event] then
+    o.eventType = TYPE_NAME[e.event]; o.eventLabel = e.label
+  else
+    o.eventLabel = e.label; o.eventType = TYPE_NAME[e.event]
+  end
+  o.timestamp = e.timestamp
+  o.contactId = tostring(e.contact)
+  o.details = e.details
+  return o
+end
+
+function _M.answer(req, contact_id)
+  local args = req.args
+  local q = read_filters(args)
+  local col, dir = read_order(args)
+  local events = {}
+  for _, e in ipairs(gather(contact_id)) do
+    if wanted(e, q) then events[#events + 1] = e end
+  end
+  sort_events(events, col, dir)
+
+  local page, limit = paging(args)
   local out = A{}
   for i = (page - 1) * limit + 1, math.min(#events, page * limit) do
-    local e = events[i]
-    local o = O{ "event", e.event, "eventId", e.event .. tostring(e.id) }
-    if TYPE_FIRST[e.event] then
-      o.eventType = TYPE_NAME[e.event]; o.eventLabel = e.label
-    else
-      o.eventLabel = e.label; o.eventType = TYPE_NAME[e.event]
-    end
-    o.timestamp = e.timestamp
-    o.contactId = tostring(e.contact)
-    o.details = e.details
-    out[#out + 1] = o
+    out[#out + 1] = event_json(events[i])
   end
   local types = json.obj()
   for i = 1, #TYPES, 2 do types[TYPES[i]] = TYPES[i + 1] end
   local total = #events
   return responses.ok(O{
     "events", out,
-    "filters", O{ "search", search, "includeEvents", include, "excludeEvents", exclude },
+    "filters", O{ "search", q.search, "includeEvents", q.include, "excludeEvents", q.exclude },
     "order", A{ col, dir },
     "types", types,
     "total", total, "page", page, "limit", limit,
