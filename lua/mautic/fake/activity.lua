@@ -113,31 +113,30 @@ local function event(kind, id, contact_id, timestamp, label, details, seq)
            details = details or json.obj(), seq = seq or 0 }
 end
 
-local function gather(contact_filter)
-  local out = {}
-  local function add(e)
-    if e.timestamp and (not contact_filter or e.contact == contact_filter) and store.get("contacts", e.contact) then
-      out[#out + 1] = e
-    end
+-- Each source below hands every event it holds to add(e), which keeps those of the
+-- contact asked for.
+
+-- what the contact record itself holds: its identification, do-not-contact entries, UTM tags
+local function contact_events(rec, add)
+  if rec.identified_seq then
+    local who = rec.createdByUser == null and "" or tostring(rec.createdByUser)
+    add(event("lead.source.identified", rec.identified_seq, rec.id, rec.dateAdded,
+      "Contact was identified by " .. who, O{ "objectDescription", who }))
   end
-  for _, rec in pairs(store.rows("contacts")) do
-    if rec.identified_seq then
-      local who = rec.createdByUser == null and "" or tostring(rec.createdByUser)
-      add(event("lead.source.identified", rec.identified_seq, rec.id, rec.dateAdded,
-        "Contact was identified by " .. who, O{ "objectDescription", who }))
-    end
-    for _, d in ipairs(rec.dnc or {}) do
-      add(event("lead.donotcontact", d.id, rec.id, d.dateAdded,
-        (d.channel:gsub("^%l", string.upper)),
-        O{ "dnc", O{ "id", tostring(d.id), "channel", d.channel, "date_added", d.dateAdded,
-                     "reason", DNC_REASONS[d.reason] or DNC_REASONS[3], "comments", d.comments or "" } }))
-    end
-    local dates = store.extra("utm_dates")
-    for _, u in ipairs(rec.utmtags or {}) do
-      local label = u.utmCampaign ~= null and u.utmCampaign or (u.url ~= null and u.url or "UTM tags recorded")
-      add(event("lead.utmtagsadded", u.id, rec.id, dates[u.id], label, O{ "utmtags", u }))
-    end
+  for _, d in ipairs(rec.dnc or {}) do
+    add(event("lead.donotcontact", d.id, rec.id, d.dateAdded,
+      (d.channel:gsub("^%l", string.upper)),
+      O{ "dnc", O{ "id", tostring(d.id), "channel", d.channel, "date_added", d.dateAdded,
+                   "reason", DNC_REASONS[d.reason] or DNC_REASONS[3], "comments", d.comments or "" } }))
   end
+  local dates = store.extra("utm_dates")
+  for _, u in ipairs(rec.utmtags or {}) do
+    local label = u.utmCampaign ~= null and u.utmCampaign or (u.url ~= null and u.url or "UTM tags recorded")
+    add(event("lead.utmtagsadded", u.id, rec.id, dates[u.id], label, O{ "utmtags", u }))
+  end
+end
+
+local function page_hits(add)
   for _, h in ipairs(store.extra("hits")) do
     local label = O{ "label", h.title or h.url or "", "href", h.url or "", "isExternal", true }
     add(event("page.hit", h.id, h.contact_id, iso(h.date), label,
@@ -147,26 +146,39 @@ local function gather(contact_filter)
                    "device", h.device or null, "deviceOsName", null, "deviceBrand", null, "deviceModel", null,
                    "lead_id", tostring(h.contact_id) } }))
   end
+end
+
+-- a row of the email_stats table as the timeline shows it
+local function email_stat(r, email, name)
+  local stat = O{ "email_id", r.email_id, "id", r.id, "dateSent", iso(r.date_sent),
+                  "subject", email and email.subject or null, "email_name", name, "isRead", r.is_read or "0",
+                  "isFailed", r.is_failed or "0", "viewedInBrowser", r.viewed_in_browser or "0",
+                  "retryCount", r.retry_count or "0" }
+  if r.list_id then
+    local seg = store.get("segments", tonumber(r.list_id))
+    stat.list_id = r.list_id
+    stat.list_name = seg and seg.name or null
+  end
+  stat.idHash = r.tracking_hash
+  stat.openDetails = A{}
+  stat.storedSubject = email and email.subject or null
+  stat.timeToRead = false
+  return stat
+end
+
+local function sent_emails(add)
   for _, r in ipairs(store.extra("stats:email_stats")) do
     local email = store.get("emails", tonumber(r.email_id))
     local name = email and email.name or ""
-    local stat = O{ "email_id", r.email_id, "id", r.id, "dateSent", iso(r.date_sent),
-                    "subject", email and email.subject or null, "email_name", name, "isRead", r.is_read or "0",
-                    "isFailed", r.is_failed or "0", "viewedInBrowser", r.viewed_in_browser or "0",
-                    "retryCount", r.retry_count or "0" }
-    if r.list_id then
-      local seg = store.get("segments", tonumber(r.list_id))
-      stat.list_id = r.list_id
-      stat.list_name = seg and seg.name or null
-    end
-    stat.idHash = r.tracking_hash
-    stat.openDetails = A{}
-    stat.storedSubject = email and email.subject or null
-    stat.timeToRead = false
+    local stat = email_stat(r, email, name)
     add(event("email.sent", tonumber(r.id), tonumber(r.lead_id), iso(r.date_sent),
       O{ "label", name, "href", base_url() .. "/email/view/" .. tostring(r.tracking_hash), "isExternal", true },
       O{ "stat", stat, "type", "sent" }, tonumber(r.id)))
   end
+end
+
+-- campaign events, triggered or still scheduled
+local function campaign_events(add)
   local ce = require "mautic.fake.campaign_events"
   for _, x in ipairs(ce.all()) do
     local m = store.extra("campaign_event_logs")[tonumber(x.event.id)] or {}
@@ -181,6 +193,9 @@ local function gather(contact_filter)
                      "triggerDate", l.triggerDate or null, "lead_id", tostring(cid) } }))
     end
   end
+end
+
+local function form_submissions(add)
   for _, sub in ipairs(store.extra("form_submissions")) do
     local form = store.get("forms", sub.form_id)
     if form and sub.contact_id then
@@ -190,6 +205,9 @@ local function gather(contact_filter)
                             "referer", sub.referer or null }, "form", O{ "id", form.id, "name", form.name } }))
     end
   end
+end
+
+local function point_changes(add)
   for _, r in ipairs(store.extra("stats:lead_points_change_log")) do
     local delta = r.delta
     local label = tostring(r.event_name) .. " / " .. tostring(delta)
@@ -204,6 +222,22 @@ local function gather(contact_filter)
     add(event("point.gained", tonumber(r.id), tonumber(r.lead_id), iso(r.date_added), label, O{ "log", l },
               tonumber(r.id)))
   end
+end
+
+-- every event of one contact (contact_filter) or of all, unsorted
+local function gather(contact_filter)
+  local out = {}
+  local function add(e)
+    if e.timestamp and (not contact_filter or e.contact == contact_filter) and store.get("contacts", e.contact) then
+      out[#out + 1] = e
+    end
+  end
+  for _, rec in pairs(store.rows("contacts")) do contact_events(rec, add) end
+  page_hits(add)
+  sent_emails(add)
+  campaign_events(add)
+  form_submissions(add)
+  point_changes(add)
   for _, e in ipairs(log()) do add(e) end
   return out
 end
@@ -223,33 +257,44 @@ local function label_text(l)
   return tostring(l or "")
 end
 
-function _M.answer(req, contact_id)
-  local args = req.args
+-- filters[...]: with the included and excluded event types as sets too
+local function read_filters(args)
   local filters = type(args.filters) == "table" and args.filters or json.obj()
-  local search = type(filters.search) == "string" and filters.search or ""
-  local include, exclude = strings(filters.includeEvents), strings(filters.excludeEvents)
-  local from, to = epoch(filters.dateFrom), epoch(filters.dateTo)
+  local q = { search = type(filters.search) == "string" and filters.search or "",
+              include = strings(filters.includeEvents), exclude = strings(filters.excludeEvents),
+              from = epoch(filters.dateFrom), to = epoch(filters.dateTo), inc = {}, exc = {} }
+  for _, x in ipairs(q.include) do q.inc[x] = true end
+  for _, x in ipairs(q.exclude) do q.exc[x] = true end
+  return q
+end
+
+local function wanted(e, q)
+  local ok = (#q.include == 0 or q.inc[e.event]) and not q.exc[e.event]
+  local t = epoch(e.timestamp)
+  if ok and q.from and (not t or t < q.from) then ok = false end
+  if ok and q.to and (not t or t > q.to) then ok = false end
+  if ok and q.search ~= "" and not label_text(e.label):lower():find(q.search:lower(), 1, true) then ok = false end
+  return ok
+end
+
+-- order[0], order[1] -> column, "ASC" | "DESC"
+local function read_order(args)
   local order = util.list(args.order)
   local col = (type(order[1]) == "string" and order[1] ~= "") and order[1] or "timestamp"
   local dir = (type(order[2]) == "string" and order[2]:upper() == "ASC") and "ASC" or "DESC"
-  local inc, exc = {}, {}
-  for _, x in ipairs(include) do inc[x] = true end
-  for _, x in ipairs(exclude) do exc[x] = true end
+  return col, dir
+end
 
-  local events = {}
-  for _, e in ipairs(gather(contact_id)) do
-    local ok = (#include == 0 or inc[e.event]) and not exc[e.event]
-    local t = epoch(e.timestamp)
-    if ok and from and (not t or t < from) then ok = false end
-    if ok and to and (not t or t > to) then ok = false end
-    if ok and search ~= "" and not label_text(e.label):lower():find(search:lower(), 1, true) then ok = false end
-    if ok then events[#events + 1] = e end
-  end
+local function sort_key(e, col)
+  if col == "eventLabel" then return label_text(e.label) end
+  if col == "event" or col == "eventType" then return e.event end
+  return e.timestamp
+end
+
+-- ties go by event type, then by id in the order's direction
+local function sort_events(events, col, dir)
   table.sort(events, function(a, b)
-    local ka, kb
-    if col == "eventLabel" then ka, kb = label_text(a.label), label_text(b.label)
-    elseif col == "event" or col == "eventType" then ka, kb = a.event, b.event
-    else ka, kb = a.timestamp, b.timestamp end
+    local ka, kb = sort_key(a, col), sort_key(b, col)
     if ka ~= kb then
       if dir == "ASC" then return ka < kb end
       return ka > kb
@@ -258,31 +303,50 @@ function _M.answer(req, contact_id)
     if dir == "ASC" then return a.id < b.id end
     return a.id > b.id
   end)
+end
 
+local function paging(args)
   local page = util.int(args.page) or 1
   if page < 1 then page = 1 end
   local limit = util.int(args.limit) or 25
   if limit < 1 then limit = 25 end
+  return page, limit
+end
+
+local function event_json(e)
+  local o = O{ "event", e.event, "eventId", e.event .. tostring(e.id) }
+  if TYPE_FIRST[e.event] then
+    o.eventType = TYPE_NAME[e.event]; o.eventLabel = e.label
+  else
+    o.eventLabel = e.label; o.eventType = TYPE_NAME[e.event]
+  end
+  o.timestamp = e.timestamp
+  o.contactId = tostring(e.contact)
+  o.details = e.details
+  return o
+end
+
+function _M.answer(req, contact_id)
+  local args = req.args
+  local q = read_filters(args)
+  local col, dir = read_order(args)
+  local events = {}
+  for _, e in ipairs(gather(contact_id)) do
+    if wanted(e, q) then events[#events + 1] = e end
+  end
+  sort_events(events, col, dir)
+
+  local page, limit = paging(args)
   local out = A{}
   for i = (page - 1) * limit + 1, math.min(#events, page * limit) do
-    local e = events[i]
-    local o = O{ "event", e.event, "eventId", e.event .. tostring(e.id) }
-    if TYPE_FIRST[e.event] then
-      o.eventType = TYPE_NAME[e.event]; o.eventLabel = e.label
-    else
-      o.eventLabel = e.label; o.eventType = TYPE_NAME[e.event]
-    end
-    o.timestamp = e.timestamp
-    o.contactId = tostring(e.contact)
-    o.details = e.details
-    out[#out + 1] = o
+    out[#out + 1] = event_json(events[i])
   end
   local types = json.obj()
   for i = 1, #TYPES, 2 do types[TYPES[i]] = TYPES[i + 1] end
   local total = #events
   return responses.ok(O{
     "events", out,
-    "filters", O{ "search", search, "includeEvents", include, "excludeEvents", exclude },
+    "filters", O{ "search", q.search, "includeEvents", q.include, "excludeEvents", q.exclude },
     "order", A{ col, dir },
     "types", types,
     "total", total, "page", page, "limit", limit,

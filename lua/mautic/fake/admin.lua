@@ -97,71 +97,97 @@ function _M.state(fam)
   return nil
 end
 
-function _M.handle(method, path)
-  local sub = path:sub(#"/__fake/" + 1)
-  if sub == "reset" and (method == "POST" or method == "GET") then
-    local b, err = body_json()
-    if not b then return answer(400, { error = "bad JSON: " .. tostring(err) }) end
-    local ok, rerr = reset_to(b)
-    if not ok then return answer(400, { error = rerr }) end
-    return answer(200, { ok = true })
-  elseif sub == "status" and method == "GET" then
+local function ok() return answer(200, { ok = true }) end
+
+local function bad_json(err) return answer(400, { error = "bad JSON: " .. tostring(err) }) end
+
+local function post_reset()
+  local b, err = body_json()
+  if not b then return bad_json(err) end
+  local done, rerr = reset_to(b)
+  if not done then return answer(400, { error = rerr }) end
+  return ok()
+end
+
+local function post_config()
+  local patch, err = body_json()
+  if not patch then return bad_json(err) end
+  local bad = config.problem(patch)
+  if bad then return answer(400, { error = bad }) end
+  config.merge(patch)
+  return ok()
+end
+
+local function get_config()
+  local c = {}
+  for k, v in pairs(config.current) do c[k] = v end
+  return answer(200, c)
+end
+
+local function post_fault()
+  local f, err = body_json()
+  if not f then return bad_json(err) end
+  local n, ferr = faults.add(json.is_arr(f) and plain(f) or { plain(f) })
+  if not n then return answer(400, { error = ferr }) end
+  return answer(200, { ok = true, added = n })
+end
+
+local function expire_tokens()
+  local b = body_json() or {}
+  local t = b.token
+  if type(t) ~= "string" then t = nil end
+  return answer(200, { expired = require("mautic.fake.oauth2").expire(t) })
+end
+
+local function issue_oauth2()
+  local b = plain(body_json() or {}) or {}
+  local id = type(b.client_id) == "string" and b.client_id or "fake-client"
+  local c = (config.get("oauth2_clients") or {})[id]
+  local user = type(b.user) == "string" and b.user or (type(c) == "table" and c.user) or "admin"
+  local res = require("mautic.fake.oauth2").issue(id, user, b.refresh ~= false, tonumber(b.ttl))
+  return answer(200, res)
+end
+
+local function issue_oauth1()
+  local b = plain(body_json() or {}) or {}
+  local key = type(b.consumer_key) == "string" and b.consumer_key or "fake-consumer"
+  local token, secret = require("mautic.fake.oauth1").issue(key, type(b.user) == "string" and b.user or nil)
+  return answer(200, json.O{ "oauth_token", token, "oauth_token_secret", secret })
+end
+
+-- path after /__fake/ -> method -> handler
+local ROUTES = {
+  reset = { POST = post_reset, GET = post_reset },
+  status = { GET = function()
     return answer(200, json.O{ "ok", true, "worker_pid", ngx.worker.pid(), "version", config.get("version") })
-  elseif sub == "log" and method == "GET" then
-    return answer(200, log.all())
-  elseif sub == "log" and method == "DELETE" then
-    log.clear()
-    return answer(200, { ok = true })
-  elseif sub == "counters" and method == "GET" then
-    return answer(200, counters.state())
-  elseif sub == "config" and method == "POST" then
-    local patch, err = body_json()
-    if not patch then return answer(400, { error = "bad JSON: " .. tostring(err) }) end
-    local bad = config.problem(patch)
-    if bad then return answer(400, { error = bad }) end
-    config.merge(patch)
-    return answer(200, { ok = true })
-  elseif sub == "config" and method == "GET" then
-    local c = {}
-    for k, v in pairs(config.current) do c[k] = v end
-    return answer(200, c)
-  elseif sub == "fault" and method == "POST" then
-    local f, err = body_json()
-    if not f then return answer(400, { error = "bad JSON: " .. tostring(err) }) end
-    local n, ferr = faults.add(json.is_arr(f) and plain(f) or { plain(f) })
-    if not n then return answer(400, { error = ferr }) end
-    return answer(200, { ok = true, added = n })
-  elseif sub == "fault" and method == "GET" then
-    return answer(200, faults.report())
-  elseif sub == "fault" and method == "DELETE" then
-    faults.clear()
-    return answer(200, { ok = true })
-  elseif sub == "oauth" and method == "GET" then
+  end },
+  log = { GET = function() return answer(200, log.all()) end,
+          DELETE = function() log.clear(); return ok() end },
+  counters = { GET = function() return answer(200, counters.state()) end },
+  config = { POST = post_config, GET = get_config },
+  fault = { POST = post_fault,
+            GET = function() return answer(200, faults.report()) end,
+            DELETE = function() faults.clear(); return ok() end },
+  oauth = { GET = function()
     return answer(200, json.O{ "oauth2", require("mautic.fake.oauth2").state(),
                                "oauth1", require("mautic.fake.oauth1").state() })
-  elseif sub == "oauth/expire" and method == "POST" then
-    local b = body_json() or {}
-    local t = b.token
-    if type(t) ~= "string" then t = nil end
-    return answer(200, { expired = require("mautic.fake.oauth2").expire(t) })
-  elseif sub == "oauth2/issue" and method == "POST" then
-    local b = plain(body_json() or {}) or {}
-    local id = type(b.client_id) == "string" and b.client_id or "fake-client"
-    local c = (config.get("oauth2_clients") or {})[id]
-    local user = type(b.user) == "string" and b.user or (type(c) == "table" and c.user) or "admin"
-    local res = require("mautic.fake.oauth2").issue(id, user, b.refresh ~= false, tonumber(b.ttl))
-    return answer(200, res)
-  elseif sub == "oauth1/issue" and method == "POST" then
-    local b = plain(body_json() or {}) or {}
-    local key = type(b.consumer_key) == "string" and b.consumer_key or "fake-consumer"
-    local token, secret = require("mautic.fake.oauth1").issue(key, type(b.user) == "string" and b.user or nil)
-    return answer(200, json.O{ "oauth_token", token, "oauth_token_secret", secret })
-  elseif sub:match("^state/") and method == "GET" then
-    local fam = sub:sub(7)
-    local s = _M.state(fam)
-    if not s then return answer(404, { error = "unknown family " .. fam }) end
-    return answer(200, s)
-  end
+  end },
+  ["oauth/expire"] = { POST = expire_tokens },
+  ["oauth2/issue"] = { POST = issue_oauth2 },
+  ["oauth1/issue"] = { POST = issue_oauth1 },
+}
+
+local function get_state(fam)
+  local s = _M.state(fam)
+  if not s then return answer(404, { error = "unknown family " .. fam }) end
+  return answer(200, s)
+end
+
+function _M.handle(method, path)
+  local sub = path:sub(#"/__fake/" + 1)
+  local handler = (ROUTES[sub] or {})[method]
+  if handler then return handler() end
+  if sub:match("^state/") and method == "GET" then return get_state(sub:sub(7)) end
   return answer(404, { error = "unknown admin route " .. method .. " " .. path })
 end
 

@@ -122,8 +122,6 @@ local function field_value(f, v)
 end
 _M.field_value = field_value
 
--- copy input into a record. PATCH ignores blank values unless overwriteWithBlank,
--- which also fills every empty field; PUT clears what it does not send.
 -- Contacts by lower-cased email, so that a merge lookup is not a scan of
 -- every contact (an import of 100,000 rows would take hours). Built from the
 -- store on first use after a reset (seeds do not go through apply), kept up
@@ -206,6 +204,73 @@ local function apply(rec, input, replace, creating, results)
   return r
 end
 
+-- a PUT clears every field it does not send, overwriteWithBlank every empty one
+local function clear_unsent(rec, input, replace)
+  for _, f in ipairs(fielded.defs(FAMILY)) do
+    if f.alias ~= "points" and input[f.alias] == nil then
+      local cur = rec.values[f.alias]
+      if replace or is_blank(cur) then
+        rec.shown[f.alias] = empty_data(f)
+        rec.shown_all[f.alias] = blanked(f, cur)
+        rec.values[f.alias] = null
+      end
+    end
+  end
+end
+
+-- a new contact gets the default value of every field it does not send
+local function apply_defaults(rec, input)
+  for _, f in ipairs(fielded.defs(FAMILY)) do
+    local d = f.defaultValue
+    if f.alias ~= "points" and is_blank(input[f.alias]) and not is_blank(d) and is_blank(rec.values[f.alias]) then
+      rec.values[f.alias] = field_value(f, d)
+    end
+  end
+end
+
+-- The keys of a write that are no field (points is kept outside the values):
+-- function(rec, v), false when it leaves the key to a field of that alias.
+local SETTERS = { tags = apply_tags }
+
+function SETTERS.points(rec, v)
+  local n = util.num(v)
+  if n then rec.points = n; rec.points_set = true end
+end
+
+function SETTERS.owner(rec, v)
+  local oid = type(v) == "table" and v.id or v
+  rec.owner = util.int(oid)
+end
+
+function SETTERS.color(rec, v) rec.color = v end
+
+function SETTERS.stage(rec, v)
+  local sid = type(v) == "table" and v.id or v
+  rec.stage = util.int(sid)
+end
+
+function SETTERS.lastActive(rec, v) rec.lastActive = v end
+
+function SETTERS.doNotContact(rec, v)
+  if type(v) ~= "table" then return false end
+  for _, d in ipairs(util.list(v)) do
+    if type(d) == "table" and type(d.channel) == "string" and d.channel ~= "" then
+      _M.add_dnc(rec, d.channel, util.int(d.reason) or 3, d.comments, util.int(d.channelId))
+    end
+  end
+end
+
+-- a contact is identified once one of its identifying fields has a value
+local function mark_identified(rec)
+  if rec.dateIdentified ~= null then return end
+  for _, k in ipairs(IDENTIFYING) do
+    local v = rec.values[k]
+    if v ~= nil and v ~= null and v ~= "" then rec.dateIdentified = rec.dateAdded; break end
+  end
+end
+
+-- copy input into a record. PATCH ignores blank values unless overwriteWithBlank,
+-- which also fills every empty field; PUT clears what it does not send.
 function apply_fields(rec, input, replace, creating, results)
   local aliases = fielded.aliases(FAMILY)
   rec.fatal = nil
@@ -213,60 +278,16 @@ function apply_fields(rec, input, replace, creating, results)
   local blank_ok = replace or overwrite
   if replace then rec.points_set = true end
   rec.shown, rec.shown_all = {}, {}     -- how this write's answer shows the fields it cleared
-  if replace or overwrite then
-    for _, f in ipairs(fielded.defs(FAMILY)) do
-      if f.alias ~= "points" and input[f.alias] == nil then
-        local cur = rec.values[f.alias]
-        if replace or is_blank(cur) then
-          rec.shown[f.alias] = empty_data(f)
-          rec.shown_all[f.alias] = blanked(f, cur)
-          rec.values[f.alias] = null
-        end
-      end
-    end
-  end
-  if creating then
-    -- a new contact gets the default value of every field it does not send
-    for _, f in ipairs(fielded.defs(FAMILY)) do
-      local d = f.defaultValue
-      if f.alias ~= "points" and is_blank(input[f.alias]) and not is_blank(d) and is_blank(rec.values[f.alias]) then
-        rec.values[f.alias] = field_value(f, d)
-      end
-    end
-  end
+  if replace or overwrite then clear_unsent(rec, input, replace) end
+  if creating then apply_defaults(rec, input) end
   for _, k in ipairs(json.keys(input)) do
     local v = input[k]
-    if k == "points" then
-      local n = util.num(v)
-      if n then rec.points = n; rec.points_set = true end
-    elseif k == "owner" then
-      local oid = type(v) == "table" and v.id or v
-      rec.owner = util.int(oid)
-    elseif k == "tags" then
-      apply_tags(rec, v)
-    elseif k == "color" then
-      rec.color = v
-    elseif k == "stage" then
-      local sid = type(v) == "table" and v.id or v
-      rec.stage = util.int(sid)
-    elseif k == "lastActive" then
-      rec.lastActive = v
-    elseif k == "doNotContact" and type(v) == "table" then
-      for _, d in ipairs(util.list(v)) do
-        if type(d) == "table" and type(d.channel) == "string" and d.channel ~= "" then
-          _M.add_dnc(rec, d.channel, util.int(d.reason) or 3, d.comments, util.int(d.channelId))
-        end
-      end
-    elseif aliases[k] and k ~= "points" then
-      set_field(rec, aliases[k], v, results and results[k] or fv.form(aliases[k], v), replace, blank_ok, creating)
-    end
+    local set = SETTERS[k]
+    local taken = set ~= nil and set(rec, v) ~= false
+    local f = not taken and aliases[k]
+    if f then set_field(rec, f, v, results and results[k] or fv.form(f, v), replace, blank_ok, creating) end
   end
-  if rec.dateIdentified == null then
-    for _, k in ipairs(IDENTIFYING) do
-      local v = rec.values[k]
-      if v ~= nil and v ~= null and v ~= "" then rec.dateIdentified = rec.dateAdded; break end
-    end
-  end
+  mark_identified(rec)
 end
 
 -- a do-not-contact entry for a channel (updated when the channel has one already)

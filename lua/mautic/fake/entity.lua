@@ -209,9 +209,8 @@ local function message_channel_enabled(name)
 end
 _M.message_channel_enabled = message_channel_enabled
 
--- validation: returns nil or an error response
-local function validate(F, input, op)
-  local creating, replace = op == "create", op == "put"
+-- what real Mautic refuses before its form sees the input
+local function early_refusal(F, input, creating, replace)
   if F.path == "tags" and (creating or replace) and util.is_empty(input.tag) then
     return responses.uncaught(500)
   end
@@ -225,52 +224,63 @@ local function validate(F, input, op)
   if F.path == "devices" and creating and util.is_empty(input.lead) then
     return responses.bad_request("contact ID is mandatory")
   end
-  local errors = {}
-  if (F.path == "fields/contact" or F.path == "fields/company") and creating and not util.is_empty(input.type) then
-    local props, perr = require("mautic.fake.field_values").field_properties(input.type, input.properties, F.object)
-    if not props then return perr end
-    input.properties = props
-  end
+  return nil
+end
+
+-- a create or PUT sends the whole entity, so each required value must be there;
+-- a PATCH may leave one out but not empty it
+local function required_errors(F, input, whole, errors)
   for _, r in ipairs(F.required or {}) do
     local v = input[r[1]]
-    if creating or replace then
+    if whole then
       if util.is_empty(v) then errors[#errors + 1] = { r[1], r[2] } end
     elseif v ~= nil and util.is_empty(v) then
       errors[#errors + 1] = { r[1], r[2] }
     end
   end
-  if F.path == "messages" and type(input.channels) == "table" then
-    -- the channels a fresh install offers: email; sms and notification only once their
-    -- integration is published (config sms_integration / notification_integration)
-    local chans = input.channels
-    for _, key in ipairs(json.is_arr(chans) and {} or json.keys(chans)) do
-      if not message_channel_enabled(key) then
-        errors[#errors + 1] = { tostring(key), "This form should not contain extra fields." }
-      end
+end
+
+-- The form errors of one family: function(input, errors), which appends { field, message }.
+local FORM_ERRORS = {}
+
+function FORM_ERRORS.messages(input, errors)
+  if type(input.channels) ~= "table" then return end
+  -- the channels a fresh install offers: email; sms and notification only once their
+  -- integration is published (config sms_integration / notification_integration)
+  local chans = input.channels
+  for _, key in ipairs(json.is_arr(chans) and {} or json.keys(chans)) do
+    if not message_channel_enabled(key) then
+      errors[#errors + 1] = { tostring(key), "This form should not contain extra fields." }
     end
   end
-  if F.path == "users" and type(input.plainPassword) == "table" then
-    local pw = input.plainPassword.password
-    if type(pw) == "string" and pw ~= "" then
-      local inputs = { input.username, input.firstName, input.lastName }
-      if type(input.email) == "string" then inputs[#inputs + 1] = input.email:match("^[^@]*") end
-      if require("mautic.fake.password").weak(pw, inputs) then
-        errors[#errors + 1] = { "password", require("mautic.fake.password").MESSAGE }
-      end
+end
+
+function FORM_ERRORS.users(input, errors)
+  if type(input.plainPassword) ~= "table" then return end
+  local pw = input.plainPassword.password
+  if type(pw) == "string" and pw ~= "" then
+    local inputs = { input.username, input.firstName, input.lastName }
+    if type(input.email) == "string" then inputs[#inputs + 1] = input.email:match("^[^@]*") end
+    if require("mautic.fake.password").weak(pw, inputs) then
+      errors[#errors + 1] = { "password", require("mautic.fake.password").MESSAGE }
     end
   end
-  if F.path == "hooks" then
-    local url = input.webhookUrl
-    if url ~= nil and not util.is_empty(url) and not tostring(url):match("^https?://[^/]") then
-      errors[#errors + 1] = { "webhookUrl", "A valid URL is required." }
-    end
-    -- a choice field: none, ASC or DESC
-    local dir = input.eventsOrderbyDir
-    if not util.is_empty(dir) and dir ~= "ASC" and dir ~= "DESC" then
-      errors[#errors + 1] = { "eventsOrderbyDir", "This value is not valid." }
-    end
+end
+
+function FORM_ERRORS.hooks(input, errors)
+  local url = input.webhookUrl
+  if url ~= nil and not util.is_empty(url) and not tostring(url):match("^https?://[^/]") then
+    errors[#errors + 1] = { "webhookUrl", "A valid URL is required." }
   end
-  if #errors > 0 then return responses.validation(errors) end
+  -- a choice field: none, ASC or DESC
+  local dir = input.eventsOrderbyDir
+  if not util.is_empty(dir) and dir ~= "ASC" and dir ~= "DESC" then
+    errors[#errors + 1] = { "eventsOrderbyDir", "This value is not valid." }
+  end
+end
+
+-- what real Mautic refuses once the form has passed (on save)
+local function late_refusal(F, input, creating, replace)
   if F.path == "campaigns" and creating and #util.list(input.events) == 0 then
     return responses.bad_request("At least one event is required. Use the Launch Campaign Builder button to add one.")
   end
@@ -285,6 +295,24 @@ local function validate(F, input, op)
     if F.put_500 and input[F.put_500] == nil then return responses.uncaught(500) end
   end
   return nil
+end
+
+-- validation: returns nil or an error response
+local function validate(F, input, op)
+  local creating, replace = op == "create", op == "put"
+  local refusal = early_refusal(F, input, creating, replace)
+  if refusal then return refusal end
+  if (F.path == "fields/contact" or F.path == "fields/company") and creating and not util.is_empty(input.type) then
+    local props, perr = require("mautic.fake.field_values").field_properties(input.type, input.properties, F.object)
+    if not props then return perr end
+    input.properties = props
+  end
+  local errors = {}
+  required_errors(F, input, creating or replace, errors)
+  local family_errors = FORM_ERRORS[F.path]
+  if family_errors then family_errors(input, errors) end
+  if #errors > 0 then return responses.validation(errors) end
+  return late_refusal(F, input, creating, replace)
 end
 _M.validate = validate
 

@@ -390,69 +390,82 @@ local function length_error(f, s, limit)
   if limit and limit > 0 and n > limit then return format(text, limit) end
 end
 
--- f: the field; v: the value sent; limit: the field's character limit (nil: none)
-function _M.form(f, v, limit)
+local function form_boolean(f, v)
+  -- set through the entity before the form sees it; "" goes on to the form (empty)
+  if type(v) == "table" and v ~= null and #v == 1 then v = v[1] end
+  if v == nil or v == null or v == "" then return { value = nil } end
+  if type(v) == "table" then return { value = nil } end
+  local s = trim(php_string(v)):lower()
+  local yes = (s == "1" or s == "true" or s == "on" or s == "yes")
+  return { value = yes and 1 or 0, bool = yes }
+end
+
+local function form_numeric(f, v)
+  local n = form_number(f, v)
+  if n == false then return { err = msg("number") } end
+  return { value = n }
+end
+
+-- date, datetime, time: what strtotime cannot read is dropped, not refused
+local function form_date(f, v)
   local t = f.type
-  if t == "boolean" then
-    -- set through the entity before the form sees it; "" goes on to the form (empty)
-    if type(v) == "table" and v ~= null and #v == 1 then v = v[1] end
-    if v == nil or v == null or v == "" then return { value = nil } end
-    if type(v) == "table" then return { value = nil } end
-    local s = trim(php_string(v)):lower()
-    local yes = (s == "1" or s == "true" or s == "on" or s == "yes")
-    return { value = yes and 1 or 0, bool = yes }
-  end
-  if t == "number" then
-    local n = form_number(f, v)
-    if n == false then return { err = msg("number") } end
-    return { value = n }
-  end
-  if t == "date" or t == "datetime" or t == "time" then
-    if v == nil or v == null then return { value = nil } end
-    if type(v) == "table" or type(v) == "boolean" then return { absent = true } end
+  if v == nil or v == null then return { value = nil } end
+  if type(v) == "table" or type(v) == "boolean" then return { absent = true } end
+  local s = php_string(v)
+  if not date_test(s) then return { absent = true } end
+  local ts = _M.strtotime(s)
+  if not ts then return { absent = true } end
+  local pattern = DATE_FMT[t]
+  if t == "time" or (t == "datetime" and major() < 7) then pattern = pattern:gsub("%%S$", "00") end
+  return { value = fmt_epoch(ts, pattern) }
+end
+
+-- a multiselect takes an array or one string of "|"-separated values
+local function multiselect_items(v)
+  local items = {}
+  if type(v) == "table" then
+    for _, x in ipairs(v) do items[#items + 1] = x end
+  else
     local s = php_string(v)
-    if not date_test(s) then return { absent = true } end
-    local ts = _M.strtotime(s)
-    if not ts then return { absent = true } end
-    local pattern = DATE_FMT[t]
-    if t == "time" or (t == "datetime" and major() < 7) then pattern = pattern:gsub("%%S$", "00") end
-    return { value = fmt_epoch(ts, pattern) }
-  end
-  if t == "select" or t == "multiselect" or CHOICE_DATA[t] then
-    if v == nil or v == null or v == false then return { value = nil } end
-    if t == "multiselect" then
-      local items = {}
-      if type(v) == "table" then
-        for _, x in ipairs(v) do items[#items + 1] = x end
-      else
-        local s = php_string(v)
-        if s:find("|", 1, true) then
-          for part in (s .. "|"):gmatch("(.-)|") do items[#items + 1] = part end
-        else
-          items[1] = s
-        end
-      end
-      local out = {}
-      for _, x in ipairs(items) do
-        if type(x) == "table" then return { err = msg("choice") } end
-        local s = php_string(x)
-        if s ~= "" then
-          if not in_choices(f, s) then return { err = msg("choice") } end
-          out[#out + 1] = s
-        end
-      end
-      if #out == 0 then return { value = nil } end
-      return { value = table.concat(out, "|") }
+    if s:find("|", 1, true) then
+      for part in (s .. "|"):gmatch("(.-)|") do items[#items + 1] = part end
+    else
+      items[1] = s
     end
-    if type(v) == "table" then return { err = msg("choice") } end
-    local s = php_string(v)
-    if s == "" then return { value = nil } end
-    if not in_choices(f, s) then return { err = msg("choice") } end
-    local e = length_error(f, s, limit)
-    if e then return { err = e } end
-    return { value = s }
   end
-  -- text-like types
+  return items
+end
+
+local function form_multiselect(f, v)
+  if v == nil or v == null or v == false then return { value = nil } end
+  local out = {}
+  for _, x in ipairs(multiselect_items(v)) do
+    if type(x) == "table" then return { err = msg("choice") } end
+    local s = php_string(x)
+    if s ~= "" then
+      if not in_choices(f, s) then return { err = msg("choice") } end
+      out[#out + 1] = s
+    end
+  end
+  if #out == 0 then return { value = nil } end
+  return { value = table.concat(out, "|") }
+end
+
+-- select and the types whose choices are data (country, region, locale, timezone)
+local function form_choice(f, v, limit)
+  if v == nil or v == null or v == false then return { value = nil } end
+  if type(v) == "table" then return { err = msg("choice") } end
+  local s = php_string(v)
+  if s == "" then return { value = nil } end
+  if not in_choices(f, s) then return { err = msg("choice") } end
+  local e = length_error(f, s, limit)
+  if e then return { err = e } end
+  return { value = s }
+end
+
+-- text-like types, and any type not in FORMS
+local function form_text(f, v, limit)
+  local t = f.type
   if v == nil or v == null or v == false then return { value = nil } end
   if type(v) == "table" then return { err = msg() } end
   local s = php_string(v)
@@ -468,6 +481,16 @@ function _M.form(f, v, limit)
   s = trim(s)
   if s == "" then return { value = nil } end
   return { value = s }
+end
+
+-- the form step of each field type: function(f, v, limit)
+local FORMS = { boolean = form_boolean, number = form_numeric, date = form_date, datetime = form_date,
+                time = form_date, select = form_choice, multiselect = form_multiselect }
+for t in pairs(CHOICE_DATA) do FORMS[t] = form_choice end
+
+-- f: the field; v: the value sent; limit: the field's character limit (nil: none)
+function _M.form(f, v, limit)
+  return (FORMS[f.type] or form_text)(f, v, limit)
 end
 
 -- a form value the contact API drops (a numeric 0, as "not meant to overwrite")

@@ -156,19 +156,16 @@ end
 
 local E = common.error
 
-function _M.token(req)
-  local p = input(req)
-  local grant = p.grant_type
-  if not grant or grant == "" then
-    return E(400, "invalid_request", "Invalid grant_type parameter or parameter missing")
-  end
+-- the client a token request names, with its secret and its right to the grant:
+-- -> client_id, client | nil, error response
+local function token_client(req, p, grant)
   local client_id, secret = client_credentials(req, p)
   if not client_id or client_id == "" then
-    return E(400, "invalid_client", "Client id was not found in the headers or body")
+    return nil, E(400, "invalid_client", "Client id was not found in the headers or body")
   end
   local c = client(client_id)
   if not c or secret == nil or tostring(c.secret or "") ~= secret then
-    return E(400, "invalid_client", "The client credentials are invalid")
+    return nil, E(400, "invalid_client", "The client credentials are invalid")
   end
   local allowed = GRANTS
   if type(c.grants) == "table" then
@@ -176,43 +173,62 @@ function _M.token(req)
     for _, g in pairs(c.grants) do allowed[g] = true end
   end
   if not allowed[grant] or not GRANTS[grant] then
-    return E(400, "unauthorized_client", "The grant type is unauthorized for this client_id")
+    return nil, E(400, "unauthorized_client", "The grant type is unauthorized for this client_id")
   end
+  return client_id, c
+end
 
-  if grant == "client_credentials" then
-    return token_answer((_M.issue(client_id, c.user, false)))
-  elseif grant == "authorization_code" then
-    local code = p.code
-    if not code or code == "" then
-      return E(400, "invalid_request", 'Missing parameter. "code" is required')
-    end
-    local rec = _M.codes[code]
-    if not rec or rec.client_id ~= client_id then
-      return E(400, "invalid_grant", "Code doesn't exist or is invalid for the client")
-    end
-    if rec.redirect_uri and not starts_with(p.redirect_uri, rec.redirect_uri) then
-      return E(400, "redirect_uri_mismatch", "The redirect URI is missing or do not match")
-    end
-    _M.codes[code] = nil
-    if now() >= rec.expires_at then
-      return E(400, "invalid_grant", "The authorization code has expired")
-    end
-    return token_answer((_M.issue(client_id, rec.user, true)))
-  else -- refresh_token
-    local rt = p.refresh_token
-    if not rt or rt == "" then
-      return E(400, "invalid_request", 'No "refresh_token" parameter found')
-    end
-    local rec = _M.refresh[rt]
-    if not rec or rec.client_id ~= client_id then
-      return E(400, "invalid_grant", "Invalid refresh token")
-    end
-    if now() >= rec.expires_at then
-      return E(400, "invalid_grant", "Refresh token has expired")
-    end
-    _M.refresh[rt] = nil -- rotation: a refresh token works once
-    return token_answer((_M.issue(client_id, rec.user, true)))
+-- each grant of GRANTS: function(p, client_id, client) -> response
+local GRANT_HANDLERS = {}
+
+function GRANT_HANDLERS.client_credentials(_, client_id, c)
+  return token_answer((_M.issue(client_id, c.user, false)))
+end
+
+function GRANT_HANDLERS.authorization_code(p, client_id)
+  local code = p.code
+  if not code or code == "" then
+    return E(400, "invalid_request", 'Missing parameter. "code" is required')
   end
+  local rec = _M.codes[code]
+  if not rec or rec.client_id ~= client_id then
+    return E(400, "invalid_grant", "Code doesn't exist or is invalid for the client")
+  end
+  if rec.redirect_uri and not starts_with(p.redirect_uri, rec.redirect_uri) then
+    return E(400, "redirect_uri_mismatch", "The redirect URI is missing or do not match")
+  end
+  _M.codes[code] = nil
+  if now() >= rec.expires_at then
+    return E(400, "invalid_grant", "The authorization code has expired")
+  end
+  return token_answer((_M.issue(client_id, rec.user, true)))
+end
+
+function GRANT_HANDLERS.refresh_token(p, client_id)
+  local rt = p.refresh_token
+  if not rt or rt == "" then
+    return E(400, "invalid_request", 'No "refresh_token" parameter found')
+  end
+  local rec = _M.refresh[rt]
+  if not rec or rec.client_id ~= client_id then
+    return E(400, "invalid_grant", "Invalid refresh token")
+  end
+  if now() >= rec.expires_at then
+    return E(400, "invalid_grant", "Refresh token has expired")
+  end
+  _M.refresh[rt] = nil -- rotation: a refresh token works once
+  return token_answer((_M.issue(client_id, rec.user, true)))
+end
+
+function _M.token(req)
+  local p = input(req)
+  local grant = p.grant_type
+  if not grant or grant == "" then
+    return E(400, "invalid_request", "Invalid grant_type parameter or parameter missing")
+  end
+  local client_id, c = token_client(req, p, grant)
+  if not client_id then return c end
+  return GRANT_HANDLERS[grant](p, client_id, c)
 end
 
 -- GET /oauth/v2/authorize: the user is taken as logged in and agreeing

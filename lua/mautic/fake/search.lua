@@ -138,59 +138,68 @@ function _M.ids_match(ids, id)
   return not ids.exclude[id]
 end
 
--- returns page (array of rows), total | nil, error response
-function _M.run(F, impl, rows, args, opts)
-  opts = opts or {}
-  local cols = impl.columns(F)
-  local out = {}
+-- args.search, trimmed -> the ids: command (or nil), the free text (or nil)
+local function read_search(args)
   local search = args.search
   if type(search) ~= "string" then search = nil end
   if search then search = search:match("^%s*(.-)%s*$") end
   if search == "" then search = nil end
-  local ids
-  ids, search = _M.take_ids(search)
-  local wheres = util.list(args.where)
-  for _, w in ipairs(wheres) do
-    if type(w) ~= "table" then return nil, responses.uncaught(500) end
+  return _M.take_ids(search)
+end
+
+-- nil when a filter cannot be run on the row: Mautic's query fails (500)
+local function row_passes(F, impl, row, q)
+  if q.published and F.path ~= "contacts" and F.path ~= "companies" then
+    local p = impl.value(F, row, "isPublished")
+    if p ~= nil and p ~= true then return false end
   end
-  local published = util.truthy(args.published)   -- what Mautic reads; publishedOnly is ignored
+  if q.ids and not _M.ids_match(q.ids, impl.value(F, row, "id")) then return false end
+  if q.search then
+    local m = impl.matches(F, row, q.search)
+    if m == nil then return nil end
+    if not m then return false end
+  end
+  for _, w in ipairs(q.wheres) do
+    local m = where_match(F, impl, row, w, q.cols)
+    if m == nil then return nil end
+    if not m then return false end
+  end
+  return true
+end
+
+local function filter_rows(F, impl, rows, q)
+  local out = {}
   for _, row in ipairs(rows) do
-    local ok = true
-    if published and F.path ~= "contacts" and F.path ~= "companies" then
-      local p = impl.value(F, row, "isPublished")
-      if p ~= nil and p ~= true then ok = false end
-    end
-    if ok and ids then ok = _M.ids_match(ids, impl.value(F, row, "id")) end
-    if ok and search then
-      local m = impl.matches(F, row, search)
-      if m == nil then return nil, responses.uncaught(500) end
-      ok = m
-    end
-    if ok then
-      for _, w in ipairs(wheres) do
-        local m = where_match(F, impl, row, w, cols)
-        if m == nil then return nil, responses.uncaught(500) end
-        if not m then ok = false; break end
-      end
-    end
+    local ok = row_passes(F, impl, row, q)
+    if ok == nil then return nil, responses.uncaught(500) end
     if ok then out[#out + 1] = row end
   end
+  return out
+end
+
+-- orderBy (else the family's order, else as given) and orderByDir; equal values keep
+-- their order (table.sort is not stable on its own)
+local function sort_rows(F, impl, out, args, cols)
   local orderBy = args.orderBy
   if (type(orderBy) ~= "string" or orderBy == "") and F.order then orderBy = F.order end
-  if type(orderBy) == "string" and orderBy ~= "" then
-    local col = orderBy:gsub("^%w+%.", "")
-    if not cols[col] then return nil, responses.uncaught(500) end
-    local desc = type(args.orderByDir) == "string" and args.orderByDir:lower() == "desc"
-    local keyed = {}
-    for i, row in ipairs(out) do keyed[i] = { row = row, v = impl.value(F, row, col), i = i } end
-    table.sort(keyed, function(a, b)
-      local c = cmp_values(a.v, b.v)
-      if c == 0 then return a.i < b.i end
-      if desc then return c > 0 end
-      return c < 0
-    end)
-    for i, k in ipairs(keyed) do out[i] = k.row end
-  end
+  if type(orderBy) ~= "string" or orderBy == "" then return true end
+  local col = orderBy:gsub("^%w+%.", "")
+  if not cols[col] then return nil, responses.uncaught(500) end
+  local desc = type(args.orderByDir) == "string" and args.orderByDir:lower() == "desc"
+  local keyed = {}
+  for i, row in ipairs(out) do keyed[i] = { row = row, v = impl.value(F, row, col), i = i } end
+  table.sort(keyed, function(a, b)
+    local c = cmp_values(a.v, b.v)
+    if c == 0 then return a.i < b.i end
+    if desc then return c > 0 end
+    return c < 0
+  end)
+  for i, k in ipairs(keyed) do out[i] = k.row end
+  return true
+end
+
+-- start/limit (limit=0: every row) -> page, total
+local function page_of(out, args, opts)
   local total = #out
   local start = util.int(args.start) or 0
   if start < 0 then start = 0 end
@@ -200,6 +209,24 @@ function _M.run(F, impl, rows, args, opts)
   local last = (limit == 0) and total or math.min(total, start + limit)
   for i = start + 1, last do page[#page + 1] = out[i] end
   return page, total
+end
+
+-- returns page (array of rows), total | nil, error response
+function _M.run(F, impl, rows, args, opts)
+  opts = opts or {}
+  local cols = impl.columns(F)
+  local ids, search = read_search(args)
+  local wheres = util.list(args.where)
+  for _, w in ipairs(wheres) do
+    if type(w) ~= "table" then return nil, responses.uncaught(500) end
+  end
+  local q = { ids = ids, search = search, wheres = wheres, cols = cols,
+              published = util.truthy(args.published) }   -- what Mautic reads; publishedOnly is ignored
+  local out, err = filter_rows(F, impl, rows, q)
+  if not out then return nil, err end
+  local sorted, serr = sort_rows(F, impl, out, args, cols)
+  if not sorted then return nil, serr end
+  return page_of(out, args, opts)
 end
 
 -- the list answer: {"total": N, "<list>": [..] | {"id": ..}}
