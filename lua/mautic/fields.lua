@@ -19,6 +19,8 @@
 local list = require "mautic.list"
 local options = require "mautic.options"
 local json = require "mautic.json"
+local http = require "mautic.http"
+local errors = require "mautic.errors"
 
 local type, pairs, ipairs, tostring, tonumber, next = type, pairs, ipairs, tostring, tonumber, next
 local find, match, format, lower, gsub, byte = string.find, string.match, string.format, string.lower, string.gsub,
@@ -363,7 +365,6 @@ _M.fieldset = fieldset
 -- GET the field list; a user who may not read /fields (403) but may edit
 -- contacts reads /contacts/list/fields (published fields, without choices).
 local function fetch(client, object)
-  local http = require "mautic.http"
   local o = OBJECTS[object]
   local body, meta = http.call(client, { method = "GET", path = o.path, query = { limit = 0 } })
   if body ~= nil then
@@ -577,7 +578,6 @@ function _M.check_write(client, object, row, mode, method)
       return row == out and row or out
     end
     local message, details = _M.describe_problems(problems)
-    local errors = require "mautic.errors"
     return nil, errors.new{ kind = "usage", message = message, details = details, maybe_applied = false }
   end
   return out

@@ -25,6 +25,7 @@ local random = require "mautic.random"
 local lock = require "mautic.expiring_lock"
 local host = require "mautic.host"
 local options = require "mautic.options"
+local redis = require "mautic.redis"
 
 local type, error, tostring, tonumber, setmetatable, rawget = type, error, tostring, tonumber, setmetatable, rawget
 local floor, max = math.floor, math.max
@@ -36,7 +37,7 @@ local OPTIONS = { limit = "any", window = "any", margin = "any", key = options.i
 local function check(name, o)
   if type(o) ~= "table" then error("bad argument to '" .. name .. "' (options table expected)", 3) end
   options.check(name, name == "shm" and 2 or 1, o,
-                name == "redis" and options.merge(OPTIONS, require("mautic.redis").OPTIONS) or OPTIONS, 3)
+                name == "redis" and options.merge(OPTIONS, redis.OPTIONS) or OPTIONS, 3)
   local limit, window = o.limit, o.window
   if type(limit) ~= "number" or limit < 1 or limit ~= floor(limit) then
     error("bad argument to '" .. name .. "' (limit: an integer >= 1 expected)", 3)
@@ -140,7 +141,7 @@ end
 --   password, db, timeout (see mautic.redis)
 function _M.redis(o)
   local limit, span = check("redis", o)
-  local r = require("mautic.redis").new(o)
+  local r = redis.new(o)
   return setmetatable({ redis = r, limit = limit, span = span, key = o.key,
                         name = "redis " .. r.host .. ":" .. r.port }, Redis)
 end

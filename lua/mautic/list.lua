@@ -5,6 +5,7 @@
 -- `{ total = <integer>, items = <array in server order> }`.
 local json = require "mautic.json"
 local options = require "mautic.options"
+local W = require "mautic.where"
 
 local type, pairs, ipairs, next, tonumber, tostring = type, pairs, ipairs, next, tonumber, tostring
 local floor = math.floor
@@ -124,7 +125,6 @@ function _M.list_query(fname, pos, q, extra)
   end
   -- `where` and `order` are checked before anything is sent: Mautic answers
   -- a malformed clause with a bare 500
-  local W = require "mautic.where"
   local bad
   if q.where ~= nil then
     local wok, wmsg = W.check(q.where)

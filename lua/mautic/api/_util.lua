@@ -2,6 +2,7 @@
 -- mautic.api.names). Result shapers and data_shape hooks used by several
 -- families live here so that each family file stays a table of rows.
 local list = require "mautic.list"
+local W = require "mautic.where"
 
 local type, ipairs, pairs, tostring = type, ipairs, pairs, tostring
 local format = string.format
@@ -70,7 +71,6 @@ end
 -- mautic.where before anything is sent.
 function _M.check_query(spec, data)
   if type(data) == "table" then
-    local W = require "mautic.where"
     if data.where ~= nil then
       local ok, msg = W.check(data.where)
       if not ok then return nil, "where: " .. msg end

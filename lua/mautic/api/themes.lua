@@ -1,6 +1,7 @@
 --- Themes (Mautic 5): /api/themes.
 local util = require "mautic.api._util"
 local check = require "mautic.check"
+local endpoint = require "mautic.endpoint"
 
 local type, pairs, format = type, pairs, string.format
 
@@ -34,7 +35,6 @@ local function download(client, family, fname, theme, path, opts)
   local o = {}
   for k, v in pairs(opts or {}) do o[k] = v end
   o.output = path
-  local endpoint = require "mautic.endpoint"
   local v, err = endpoint.invoke(client, family, family.routes.get, theme, o)
   if v == nil then
     if err and err.kind == "usage" then return nil, check.usage((err.message:gsub("'themes%.get'", "'" .. fname .. "'"))) end
