@@ -85,6 +85,7 @@ build = {
     ["mautic.checkpoint"] = "lua/mautic/checkpoint.lua",
     ["mautic.client"] = "lua/mautic/client.lua",
     ["mautic.deadline"] = "lua/mautic/deadline.lua",
+    ["mautic.dates"] = "lua/mautic/dates.lua",
     ["mautic.chunks"] = "lua/mautic/chunks.lua",
     ["mautic.compat"] = "lua/mautic/compat.lua",
     ["mautic.csv"] = "lua/mautic/csv.lua",

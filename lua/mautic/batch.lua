@@ -18,6 +18,7 @@
 -- may be resent are mautic.chunks' decisions; this module knows how
 -- Mautic's batch routes take rows and answer for them.
 local http = require "mautic.http"
+local dates = require "mautic.dates"
 local list = require "mautic.list"
 local errors = require "mautic.errors"
 local check = require "mautic.check"
@@ -106,7 +107,7 @@ end
 -- its whole-second dates). A contact that existed before is older.
 local function made_by_earlier_attempt(meta, item)
   if not meta.resent or not meta.first_sent_at or type(item) ~= "table" then return false end
-  local added = http.parse_iso_date(item.dateAdded)
+  local added = dates.parse_iso(item.dateAdded)
   return added ~= nil and added >= meta.first_sent_at + (meta.clock_offset or 0) - 2
 end
 

@@ -9,9 +9,10 @@ local errors = require "mautic.errors"
 local outcome = require "mautic.outcome"
 local redact = require "mautic.redact"
 local deadline = require "mautic.deadline"
+local dates = require "mautic.dates"
 
 local type, tostring, tonumber, pcall, pairs, ipairs = type, tostring, tonumber, pcall, pairs, ipairs
-local min, max, random, floor = math.min, math.max, math.random, math.floor
+local min, max, random = math.min, math.max, math.random
 local find, match = string.find, string.match
 
 local _M = {}
@@ -23,58 +24,9 @@ local function backoff(attempt)
 end
 _M.backoff = backoff
 
-local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
-                 Jul = 7, Aug = 8, Sep = 9, Oct = 10, Nov = 11, Dec = 12 }
-
--- days since 1970-01-01 of a civil date (proleptic Gregorian)
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-
---- Epoch seconds of an HTTP-date (RFC 9110: IMF-fixdate, and the obsolete
--- RFC 850 and asctime forms), or nil.
-function _M.parse_http_date(s)
-  if type(s) ~= "string" then return nil end
-  local d, mon, y, hh, mm, ss = match(s, "^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
-  if not d then
-    d, mon, y, hh, mm, ss = match(s, "^%a+, (%d%d)%-(%a%a%a)%-(%d%d) (%d%d):(%d%d):(%d%d) GMT$")
-    if y then
-      -- a two-digit year more than 50 years ahead is in the past century
-      y = tonumber(y) + 2000
-      if y > tonumber(os.date("!%Y")) + 50 then y = y - 100 end
-    end
-  end
-  if not d then
-    mon, d, hh, mm, ss, y = match(s, "^%a+ (%a%a%a) +(%d+) (%d%d):(%d%d):(%d%d) (%d%d%d%d)$")
-  end
-  local m = mon and MONTHS[mon]
-  if not m then return nil end
-  d, y, hh, mm, ss = tonumber(d), tonumber(y), tonumber(hh), tonumber(mm), tonumber(ss)
-  if d < 1 or d > 31 or hh > 23 or mm > 59 or ss > 60 then return nil end
-  return days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss
-end
-
---- Epoch seconds of an ISO 8601 date and time as Mautic writes them
--- ("2026-12-03T17:56:07+00:00", also with "Z" or a space), or nil.
-function _M.parse_iso_date(s)
-  if type(s) ~= "string" then return nil end
-  local y, mo, d, h, mi, sec, zone = match(s, "^(%d%d%d%d)%-(%d%d)%-(%d%d)[T ](%d%d):(%d%d):?(%d*)(.*)$")
-  if not y then return nil end
-  local offset = 0
-  if zone ~= "" and zone ~= "Z" then
-    local sign, zh, zm = match(zone, "^([+-])(%d%d):?(%d%d)$")
-    if not sign then return nil end
-    offset = (tonumber(zh) * 3600 + tonumber(zm) * 60) * (sign == "+" and 1 or -1)
-  end
-  return days_from_civil(tonumber(y), tonumber(mo), tonumber(d)) * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60
-         + (tonumber(sec) or 0) - offset
-end
+-- the date parsers live in mautic.dates; kept here for older callers
+_M.parse_http_date = dates.parse_http
+_M.parse_iso_date = dates.parse_iso
 
 --- Seconds to wait before a rate-limited call may be tried again.
 -- Mautic sends no Retry-After: the reset time comes as epoch seconds in
@@ -85,7 +37,7 @@ function _M.retry_after(headers, now)
   if ra then
     local secs = tonumber(ra)
     if secs then return max(0, secs) end
-    local at = _M.parse_http_date(ra)
+    local at = dates.parse_http(ra)
     if at then return max(0, at - now) end
   end
   local reset = headers and tonumber(headers["x-ratelimit-reset"])
@@ -220,7 +172,7 @@ local function finish(client, job, status, headers, body, already_done)
   local meta = { status = status, headers = headers, body = body, attempts = job.attempts,
                  resent = job.resent or nil, already_done = already_done or nil }
   if job.resent then
-    local server_now = _M.parse_http_date(headers and headers["date"])
+    local server_now = dates.parse_http(headers and headers["date"])
     meta.first_sent_at = job.first_sent_at
     meta.clock_offset = server_now and (server_now - client.now()) or 0
   end
