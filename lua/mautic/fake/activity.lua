@@ -10,6 +10,7 @@ local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local ce = require "mautic.fake.campaign_events"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -42,9 +43,7 @@ local DNC_REASONS = {
   [3] = "Contact was manually set as do not contact for this channel.",
 }
 
-local function base_url()
-  return require("mautic.fake.entity").base_url()
-end
+local base_url = util.base_url
 
 -- "2026-11-22 15:20:08" or ISO 8601 -> ISO 8601 (UTC)
 local function iso(v)
@@ -179,7 +178,6 @@ end
 
 -- campaign events, triggered or still scheduled
 local function campaign_events(add)
-  local ce = require "mautic.fake.campaign_events"
   for _, x in ipairs(ce.all()) do
     local m = store.extra("campaign_event_logs")[tonumber(x.event.id)] or {}
     for cid, l in pairs(m) do

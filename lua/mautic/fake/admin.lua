@@ -7,6 +7,10 @@ local faults = require "mautic.fake.faults"
 local ratelimit = require "mautic.fake.ratelimit"
 local families = require "mautic.fake.families"
 local counters = require "mautic.fake.counters"
+local crud = require "mautic.fake.crud"
+local auth = require "mautic.fake.auth"
+local oauth2 = require "mautic.fake.oauth2"
+local oauth1 = require "mautic.fake.oauth1"
 
 local _M = {}
 
@@ -34,15 +38,13 @@ function _M.reset()
   faults.clear()
   counters.reset()
   ratelimit.reset()
-  require("mautic.fake.oauth2").reset()
-  require("mautic.fake.oauth1").reset()
+  oauth2.reset()
+  oauth1.reset()
 end
 
 -- custom fields made as the API makes them (what a fresh install of the user's
 -- own Mautic has): { object = "contact" | "company", alias =, label =, type =, ... }
 local function add_fields(list)
-  local crud = require "mautic.fake.crud"
-  local auth = require "mautic.fake.auth"
   local display, uid = auth.display_name("admin")
   local ident = { kind = "basic", user = "admin", display = display, user_id = uid }
   for i, f in ipairs(list) do
@@ -86,7 +88,6 @@ local plain = json.plain
 
 function _M.state(fam)
   local F = families.get(fam)
-  local crud = require "mautic.fake.crud"
   local out = json.A{}
   if F then
     local impl = crud.impl(F)
@@ -136,7 +137,7 @@ local function expire_tokens()
   local b = body_json() or {}
   local t = b.token
   if type(t) ~= "string" then t = nil end
-  return answer(200, { expired = require("mautic.fake.oauth2").expire(t) })
+  return answer(200, { expired = oauth2.expire(t) })
 end
 
 local function issue_oauth2()
@@ -144,14 +145,14 @@ local function issue_oauth2()
   local id = type(b.client_id) == "string" and b.client_id or "fake-client"
   local c = (config.get("oauth2_clients") or {})[id]
   local user = type(b.user) == "string" and b.user or (type(c) == "table" and c.user) or "admin"
-  local res = require("mautic.fake.oauth2").issue(id, user, b.refresh ~= false, tonumber(b.ttl))
+  local res = oauth2.issue(id, user, b.refresh ~= false, tonumber(b.ttl))
   return answer(200, res)
 end
 
 local function issue_oauth1()
   local b = plain(body_json() or {}) or {}
   local key = type(b.consumer_key) == "string" and b.consumer_key or "fake-consumer"
-  local token, secret = require("mautic.fake.oauth1").issue(key, type(b.user) == "string" and b.user or nil)
+  local token, secret = oauth1.issue(key, type(b.user) == "string" and b.user or nil)
   return answer(200, json.O{ "oauth_token", token, "oauth_token_secret", secret })
 end
 
@@ -169,8 +170,7 @@ local ROUTES = {
             GET = function() return answer(200, faults.report()) end,
             DELETE = function() faults.clear(); return ok() end },
   oauth = { GET = function()
-    return answer(200, json.O{ "oauth2", require("mautic.fake.oauth2").state(),
-                               "oauth1", require("mautic.fake.oauth1").state() })
+    return answer(200, json.O{ "oauth2", oauth2.state(), "oauth1", oauth1.state() })
   end },
   ["oauth/expire"] = { POST = expire_tokens },
   ["oauth2/issue"] = { POST = issue_oauth2 },

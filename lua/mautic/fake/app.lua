@@ -19,6 +19,10 @@ local counters = require "mautic.fake.counters"
 local admin = require "mautic.fake.admin"
 local oauth2 = require "mautic.fake.oauth2"
 local oauth1 = require "mautic.fake.oauth1"
+local families = require "mautic.fake.families"
+local crud = require "mautic.fake.crud"
+local verbs = require "mautic.fake.verbs"
+local misc = require "mautic.fake.misc"
 
 local _M = {}
 
@@ -30,12 +34,8 @@ function _M.init()
   initialized = true
   math.randomseed(ngx.now() * 1000 + ngx.worker.pid())
   router.clear()
-  local families = require "mautic.fake.families"
-  local crud = require "mautic.fake.crud"
-  local verbs = require "mautic.fake.verbs"
   router.add_all(verbs.routes())
-  local ok_misc, misc = pcall(require, "mautic.fake.misc")
-  if ok_misc then router.add_all(misc.routes()) end
+  router.add_all(misc.routes())
   for _, F in ipairs(families.list) do router.add_all(crud.routes(F)) end
   admin.reset()
 end

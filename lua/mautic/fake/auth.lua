@@ -9,7 +9,12 @@
 -- ?access_token= via auth.query_token) and "oauth" OAuth1a signatures
 -- (oauth1.lua, only with config oauth1 = true).
 local config = require "mautic.fake.config"
+local util = require "mautic.fake.util"
+local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local common = require "mautic.fake.oauth_common"
+local oauth2 = require "mautic.fake.oauth2"
+local oauth1 = require "mautic.fake.oauth1"
 
 local _M = { schemes = {} }
 
@@ -38,13 +43,19 @@ end
 
 -- display name used in createdByUser / modifiedByUser
 function _M.display_name(username)
-  local store = require "mautic.fake.store"
   for _, u in ipairs(store.all("users")) do
     if u.username == username then
       return (u.firstName or "") .. " " .. (u.lastName or ""), u.id
     end
   end
   return username
+end
+
+-- identity of an API user (createdByUser etc. as for Basic auth with that user);
+-- the OAuth servers only say whose token it is and which key it counts under
+local function identity(kind, username, key)
+  local display, uid = _M.display_name(username or "admin")
+  return { kind = kind, user = username or "admin", key = key, display = display, user_id = uid }
 end
 
 _M.schemes.basic = function(cred)
@@ -64,8 +75,6 @@ end
 -- Unknown -> 401 invalid_grant "…is invalid.", expired -> "…has expired."
 -- (with config oauth2_error_style = "legacy": {"error","error_description"}).
 _M.schemes.bearer = function(token)
-  local common = require "mautic.fake.oauth_common"
-  local oauth2 = require "mautic.fake.oauth2"
   token = token or ""
   local tokens = config.get("tokens") or {}
   local t = tokens[token]
@@ -74,14 +83,14 @@ _M.schemes.bearer = function(token)
       return nil, common.error(401, "invalid_grant", "The access token provided has expired.")
     end
     if type(t) == "table" and t.user then
-      return common.identity("bearer", t.user, "bearer:" .. token)
+      return identity("bearer", t.user, "bearer:" .. token)
     end
     return { kind = "bearer", user = "api-test-client [1]", key = "bearer:" .. token,
              display = "api-test-client [1]" }
   end
-  local ident, why = oauth2.verify(token)
-  if ident then return ident end
-  if why == "expired" then
+  local user, key = oauth2.verify(token)   -- nil, "invalid" | "expired" for a bad token
+  if user then return identity("bearer", user, key) end
+  if key == "expired" then
     return nil, common.error(401, "invalid_grant", "The access token provided has expired.")
   end
   return nil, common.error(401, "invalid_grant", "The access token provided is invalid.")
@@ -90,7 +99,9 @@ end
 -- OAuth1a: Mautic 5 has none (denied); with config oauth1 = true the
 -- signature is verified by oauth1.lua.
 _M.schemes.oauth = function(_, req)
-  return require("mautic.fake.oauth1").authenticate(req)
+  local user, key = oauth1.authenticate(req)
+  if not user then return nil, key end
+  return identity("oauth1", user, key)
 end
 
 -- ?access_token= in the query, or access_token in a form-encoded body
@@ -100,7 +111,6 @@ function _M.query_token(req)
   local ct = (req.content_type or ""):lower()
   if req.body and req.body ~= "" and ct:find("application/x-www-form-urlencoded", 1, true)
      and req.body:find("access_token=", 1, true) then
-    local util = require "mautic.fake.util"
     local b = util.parse_php(req.body).access_token
     if type(b) == "string" and b ~= "" then return b end
   end
@@ -131,7 +141,7 @@ function _M.token_owner(req)
   local token = h and h:match("^%s*[Bb]earer%s+(%S+)")
   if not token and not h then token = _M.query_token(req) end
   if not token then return nil end
-  local rec = require("mautic.fake.oauth2").access[token]
+  local rec = oauth2.access[token]
   if rec then return rec.client_id end
   local listed = (config.get("tokens") or {})[token]
   if listed then return "listed" end

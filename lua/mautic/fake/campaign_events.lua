@@ -5,6 +5,7 @@ local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local search = require "mautic.fake.search"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -84,11 +85,11 @@ end
 
 function _M.list(req)
   local rows = {}
-  local ids, search = require("mautic.fake.search").take_ids(req.args.search)
+  local ids, text = search.take_ids(req.args.search)
   for _, x in ipairs(_M.all()) do
-    if (not ids or require("mautic.fake.search").ids_match(ids, x.event.id)) and
-       (type(search) ~= "string" or search == "" or
-        tostring(x.event.name or ""):lower():find(search:lower(), 1, true)) then
+    if (not ids or search.ids_match(ids, x.event.id)) and
+       (type(text) ~= "string" or text == "" or
+        tostring(x.event.name or ""):lower():find(text:lower(), 1, true)) then
       rows[#rows + 1] = x
     end
   end

@@ -7,6 +7,7 @@ local responses = require "mautic.fake.responses"
 local fielded = require "mautic.fake.fielded"
 local search = require "mautic.fake.search"
 local fv = require "mautic.fake.field_values"
+local activity = require "mautic.fake.activity"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -372,7 +373,7 @@ function _M.create(F, input, ident, replace)
     return nil, responses.uncaught(500)
   end
   store.put("contacts", rec.id, rec)
-  if rec.dateIdentified ~= null then require("mautic.fake.activity").identified(rec) end
+  if rec.dateIdentified ~= null then activity.identified(rec) end
   return rec
 end
 

@@ -15,7 +15,11 @@ local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
 local data = require "mautic.fake.data.templates"
+local config = require "mautic.fake.config"
 local field_order = require "mautic.fake.field_order"
+local fv = require "mautic.fake.field_values"
+local password = require "mautic.fake.password"
+local contacts = require "mautic.fake.contacts"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -28,16 +32,7 @@ local FIXED = {
 }
 local NUMERIC = { weight = true, delta = true, points = true, order = true, charLengthLimit = true }
 
-local function base_url()
-  local config = require "mautic.fake.config"
-  local b = config.get("base_url")
-  if b then return b end
-  if ngx and ngx.var then
-    return (ngx.var.scheme or "http") .. "://" .. (ngx.var.http_host or ("127.0.0.1:" .. (ngx.var.server_port or "")))
-  end
-  return "http://127.0.0.1"
-end
-_M.base_url = base_url
+local base_url = util.base_url
 
 function _M.category_repr(id)
   local c = store.get("categories", util.int(id))
@@ -201,7 +196,6 @@ local function derive(F, e, input, replace, creating)
 end
 
 local function message_channel_enabled(name)
-  local config = require "mautic.fake.config"
   if name == "email" then return true end
   if name == "sms" then return config.get("sms_integration") == true end
   if name == "notification" then return config.get("notification_integration") == true end
@@ -261,8 +255,8 @@ function FORM_ERRORS.users(input, errors)
   if type(pw) == "string" and pw ~= "" then
     local inputs = { input.username, input.firstName, input.lastName }
     if type(input.email) == "string" then inputs[#inputs + 1] = input.email:match("^[^@]*") end
-    if require("mautic.fake.password").weak(pw, inputs) then
-      errors[#errors + 1] = { "password", require("mautic.fake.password").MESSAGE }
+    if password.weak(pw, inputs) then
+      errors[#errors + 1] = { "password", password.MESSAGE }
     end
   end
 end
@@ -303,7 +297,7 @@ local function validate(F, input, op)
   local refusal = early_refusal(F, input, creating, replace)
   if refusal then return refusal end
   if (F.path == "fields/contact" or F.path == "fields/company") and creating and not util.is_empty(input.type) then
-    local props, perr = require("mautic.fake.field_values").field_properties(input.type, input.properties, F.object)
+    local props, perr = fv.field_properties(input.type, input.properties, F.object)
     if not props then return perr end
     input.properties = props
   end
@@ -468,7 +462,7 @@ function _M.serialize(F, e, ctx)
   local out = json.obj()
   local loaded = type(input) == "table" and not util.is_empty(input.lead)
   for _, k in ipairs(json.keys(e)) do
-    if k == "lead" then out[k] = require("mautic.fake.contacts").embedded(e.lead.id, style, loaded)
+    if k == "lead" then out[k] = contacts.embedded(e.lead.id, style, loaded)
     else out[k] = e[k] end
   end
   return out

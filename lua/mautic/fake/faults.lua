@@ -13,6 +13,7 @@
 -- fires handles the request; one that matches but does not fire lets the
 -- next one try ("first registered, first used"). A used-up fault stays in
 -- the queue for its counters (GET /__fake/fault) and never fires again.
+local json = require "mautic.fake.json"
 local config = require "mautic.fake.config"
 
 local _M = { list = {} }
@@ -193,7 +194,6 @@ end
 -- the fields a fault was given, and its counters
 local SHOWN = { rng = true }
 function _M.report()
-  local json = require "mautic.fake.json"
   local out = json.A{}
   for i, f in ipairs(_M.list) do
     local o = json.obj()

@@ -11,12 +11,19 @@
 --               -> shown, stored (nil: empty) | nil, "db" (the database refuses it: 500)
 local json = require "mautic.fake.json"
 local config = require "mautic.fake.config"
+local store = require "mautic.fake.store"
+local responses = require "mautic.fake.responses"
 
 local null = json.null
 local floor, ceil, format = math.floor, math.ceil, string.format
 
 local _M = {}
 
+-- The choice lists of the country, region, locale and timezone fields
+-- (data/countries.lua ... data/timezones.lua; regions alone is 135 KB of
+-- source) load on the first value of such a field, so a worker that never
+-- sees one never holds them. Their name is built at run time: they are data
+-- and require nothing, so this late require hides no module edge.
 local DATA = {}
 local function data(name)
   if DATA[name] == nil then DATA[name] = require("mautic.fake.data." .. name) end
@@ -559,7 +566,6 @@ local LIMITED = { text = true, select = true, url = true, email = true }
 -- the character limit of a field: 64 for every stock field; a custom text, select,
 -- url or email field has the one it was created with (64 by default)
 function _M.limit(f)
-  local store = require "mautic.fake.store"
   local set = store.extra("field_limits")[f.id]
   if set ~= nil then return set or nil end
   if f.dateAdded == nil or f.dateAdded == null then return 64 end
@@ -594,7 +600,6 @@ end
 -- as strings, a lookup's "a|b" list as an array; 5.1 drops the keys its type has no
 -- use for. -> properties | nil, error response
 function _M.field_properties(t, props, object)
-  local responses = require "mautic.fake.responses"
   if not TYPES[t] then
     local m = major() >= 7 and "The selected choice is invalid." or "This value is not valid."
     return nil, responses.validation({ { "type", m }, { "charLengthLimit", "This value should not be blank." } })

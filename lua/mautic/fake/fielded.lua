@@ -3,6 +3,7 @@
 -- the fields/contact or fields/company rows.
 local json = require "mautic.fake.json"
 local store = require "mautic.fake.store"
+local fv = require "mautic.fake.field_values"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -93,7 +94,6 @@ local function normalized(f, v)
     if v == true or v == 1 or v == "1" then return p.yes or v end
     if v == false or v == 0 or v == "0" then return p.no or v end
   elseif (f.type == "select" or f.type == "multiselect") and type(v) == "string" then
-    local fv = require "mautic.fake.field_values"
     local out = {}
     for part in (v .. "|"):gmatch("(.-)|") do out[#out + 1] = fv.label(f, part) end
     return table.concat(out, "|")
@@ -122,8 +122,6 @@ function _M.field_entry(f, value, fresh, object)
             "value", value, "normalizedValue", normalized(f, value) }
 end
 
-local function fv_number(f, v) return require("mautic.fake.field_values").number_out(f, v) end
-
 local GROUPS = { lead = { "core", "social", "personal", "professional" },
                  company = { "core", "professional", "social", "personal" },
                  company_db = { "core", "professional", "other" } }
@@ -151,7 +149,7 @@ function _M.block(family, object, id, values, opts, overrides, all_overrides)
     if v == nil then v = null end
     -- number fields are FLOAT columns (points is an integer property of its own), which
     -- the API answers as integers unless the field has a scale
-    if f.type == "number" and f.alias ~= "points" and type(v) == "number" then v = fv_number(f, v) end
+    if f.type == "number" and f.alias ~= "points" and type(v) == "number" then v = fv.number_out(f, v) end
     if overrides and overrides[f.alias] ~= nil then v = overrides[f.alias] end
     groups[g][f.alias] = _M.field_entry(f, v, fresh, object)
     by_group[g] = by_group[g] or {}

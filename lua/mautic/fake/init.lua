@@ -23,6 +23,7 @@
 local core = require "mautic.core"
 local json = require "mautic.json"
 local launch = require "mautic.fake.launch"
+local mautic = require "mautic"
 
 -- the library's one version (the C core's), as mautic._VERSION
 local _M = { _VERSION = core._VERSION:match("(%d+%.%d+%.%d+)$") }
@@ -267,7 +268,6 @@ end
 --- A client of this server (mautic.new with its URL and Basic auth as its
 -- first user; `opts` add to or replace those options).
 function Server:client(opts)
-  local mautic = require "mautic"
   local o = { url = self.url, auth = mautic.auth.basic{ username = self.username, password = self.password } }
   if self.ca_file then o.tls = { ca_file = self.ca_file } end
   for k, v in pairs(opts or {}) do o[k] = v end

@@ -7,6 +7,15 @@ local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
 local data = require "mautic.fake.data.templates"
 local stats = require "mautic.fake.stats"
+local contacts = require "mautic.fake.contacts"
+local admin = require "mautic.fake.admin"
+local campaign_events = require "mautic.fake.campaign_events"
+local reports = require "mautic.fake.reports"
+local widgets = require "mautic.fake.widgets"
+local files = require "mautic.fake.files"
+local forms_submissions = require "mautic.fake.forms_submissions"
+local themes = require "mautic.fake.themes"
+local tracking = require "mautic.fake.tracking"
 
 local O, A = json.O, json.A
 local ok, not_found = responses.ok, responses.not_found
@@ -31,7 +40,7 @@ local function sub_delete(fam, item_key, list_key, param, missing_msg)
     end
     e[list_key] = kept
     -- answered without its nulls, unlike the CRUD routes
-    return ok(O{ item_key, require("mautic.fake.contacts").drop_nulls(e) })
+    return ok(O{ item_key, contacts.drop_nulls(e) })
   end
 end
 
@@ -108,22 +117,20 @@ function _M.focus_js(req)
   return ok(O{ "js", "(function(window){window.MauticFocus" .. f.id .. "=function(){};})(window);" })
 end
 
--- modules with routes of their own (reports, campaign events, dashboard data,
--- files, form submissions, stats, themes, public tracking)
-local EXTRA_MODULES = { "campaign_events", "reports", "widgets", "files", "forms_submissions",
-                        "stats", "themes", "tracking" }
+-- modules with routes of their own (campaign events, reports, dashboard data,
+-- files, form submissions, stats, themes, public tracking), in this order
+local EXTRA_MODULES = { campaign_events, reports, widgets, files, forms_submissions, stats, themes, tracking }
 
 -- GET /__fake/state/<name> for side tables: admin.lua answers families only,
 -- so its state() is wrapped here (hook: admin.state(fam) -> JSON value | nil)
 local STATE_VIEWS = {
-  hits = function() return require("mautic.fake.tracking").state() end,
+  hits = function() return tracking.state() end,
   email_stats = function() return A(util.list(store.extra("stats:email_stats"))) end,
   points_log = function() return A(util.list(store.extra("stats:lead_points_change_log"))) end,
   form_submissions = function() return A(util.list(store.extra("stats:form_submissions"))) end,
 }
 
 local function install_state_views()
-  local admin = require "mautic.fake.admin"
   if admin._extra_state_views then return end
   admin._extra_state_views = true
   local families_state = admin.state
@@ -137,8 +144,8 @@ end
 function _M.routes()
   install_state_views()
   local list = _M.own_routes()
-  for _, name in ipairs(EXTRA_MODULES) do
-    for _, r in ipairs(require("mautic.fake." .. name).routes()) do list[#list + 1] = r end
+  for _, m in ipairs(EXTRA_MODULES) do
+    for _, r in ipairs(m.routes()) do list[#list + 1] = r end
   end
   return list
 end

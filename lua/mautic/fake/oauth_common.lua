@@ -90,11 +90,4 @@ function _M.error(status, typ, message)
   return hex_apos(responses.plain_error(status, message, typ))
 end
 
--- identity of an API user (createdByUser etc. as for Basic auth with that user)
-function _M.identity(kind, username, key)
-  local auth = require "mautic.fake.auth"
-  local display, uid = auth.display_name(username or "admin")
-  return { kind = kind, user = username or "admin", key = key, display = display, user_id = uid }
-end
-
 return _M

@@ -2,6 +2,7 @@
 -- and an auto-increment counter (some families share one, like Mautic's
 -- tables: fields/contact and fields/company are both lead_fields).
 local json = require "mautic.fake.json"
+local data = require "mautic.fake.data.templates"
 
 local _M = {}
 
@@ -11,7 +12,6 @@ local state
 
 function _M.reset()
   state = { rows = {}, seq = {}, extra = {} }
-  local data = require "mautic.fake.data.templates"
   for fam, rows in pairs(data.seeds) do
     for _, r in ipairs(rows) do
       _M.put(fam, r.id, json.copy(r))

@@ -15,6 +15,7 @@ local families = require "mautic.fake.families"
 local contacts = require "mautic.fake.contacts"
 local fielded = require "mautic.fake.fielded"
 local stats = require "mautic.fake.stats"
+local devices_ua = require "mautic.fake.devices_ua"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -165,7 +166,7 @@ local function hit(req, input)
     "utm_campaign", input.utm_campaign or null, "utm_content", input.utm_content or null,
     "utm_medium", input.utm_medium or null, "utm_source", input.utm_source or null,
     "utm_term", input.utm_term or null })
-  require("mautic.fake.devices_ua").track(rec.id, ua)
+  devices_ua.track(rec.id, ua)
   return rec, hit_row, dev
 end
 

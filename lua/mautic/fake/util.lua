@@ -1,5 +1,7 @@
--- Small helpers: PHP-style query/form parsing, dates, slugs, numbers.
+-- Small helpers: PHP-style query/form parsing, dates, slugs, numbers, the
+-- base of the absolute URLs the fake writes.
 local json = require "mautic.fake.json"
+local config = require "mautic.fake.config"
 
 local _M = {}
 local null = json.null
@@ -79,9 +81,20 @@ end
 
 -- the fake's clock for the dates it writes: real time plus config clock_offset
 function _M.now()
-  local offset = tonumber(require("mautic.fake.config").get("clock_offset")) or 0
+  local offset = tonumber(config.get("clock_offset")) or 0
   if ngx then return ngx.time() + offset end
   return os.time() + offset
+end
+
+-- the base of the absolute URLs the fake writes (an asset's downloadUrl, the
+-- links of the activity timeline): config base_url, else the request's host
+function _M.base_url()
+  local b = config.get("base_url")
+  if b then return b end
+  if ngx and ngx.var then
+    return (ngx.var.scheme or "http") .. "://" .. (ngx.var.http_host or ("127.0.0.1:" .. (ngx.var.server_port or "")))
+  end
+  return "http://127.0.0.1"
 end
 
 function _M.iso(t)

@@ -11,6 +11,8 @@ local entity = require "mautic.fake.entity"
 local fielded = require "mautic.fake.fielded"
 local stats = require "mautic.fake.stats"
 local activity = require "mautic.fake.activity"
+local search = require "mautic.fake.search"
+local devices_ua = require "mautic.fake.devices_ua"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -159,7 +161,7 @@ function _M.utm_add(req)
     "utmTerm", v("utm_term") }
   store.extra("utm_dates")[seq.utm] = util.iso()
   if type(input.useragent) == "string" and input.useragent ~= "" then
-    require("mautic.fake.devices_ua").track(rec.id, input.useragent)
+    devices_ua.track(rec.id, input.useragent)
   end
   if type(input.lastActive) == "string" and input.lastActive ~= "" then rec.lastActive = input.lastActive end
   contacts.touch(rec, req.ident)
@@ -292,7 +294,6 @@ local function sub_list(fam, key, newest_first)
       table.sort(rows, function(a, b) return a.id > b.id end)
     end
     local F = families.get(fam)
-    local search = require "mautic.fake.search"
     local page, total = search.run(F, entity, rows, req.args)
     if not page then return total end
     local out = A{}
