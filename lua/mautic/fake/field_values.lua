@@ -13,6 +13,7 @@ local json = require "mautic.fake.json"
 local config = require "mautic.fake.config"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local dates = require "mautic.dates"
 
 local null = json.null
 local floor, ceil, format = math.floor, math.ceil, string.format
@@ -107,29 +108,8 @@ local MONTHS = { jan = 1, feb = 2, mar = 3, apr = 4, may = 5, jun = 6, jul = 7, 
                  oct = 10, nov = 11, dec = 12, january = 1, february = 2, march = 3, april = 4, june = 6,
                  july = 7, august = 8, september = 9, october = 10, november = 11, december = 12 }
 
-local function days_from_civil(y, m, d)
-  y = (m <= 2) and y - 1 or y
-  local era = floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-
-local function civil_from_days(z)
-  z = z + 719468
-  local era = floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365)
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
-  local mp = floor((5 * doy + 2) / 153)
-  local d = doy - floor((153 * mp + 2) / 5) + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  if m <= 2 then y = y + 1 end
-  return y, m, d
-end
+-- the calendar arithmetic is the client's (mautic.dates)
+local days_from_civil, civil_from_days = dates.days_from_civil, dates.civil_from_days
 
 -- the date part: y, m, d, rest | nil
 local function date_part(s)

@@ -8,6 +8,7 @@ local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
 local extra = require "mautic.fake.data.extra"
+local calendar = require "mautic.dates"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -37,17 +38,8 @@ end
 
 local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
 
-local function days_from_civil(y, m, d)
-  y = (m <= 2) and (y - 1) or y
-  local era = math.floor(y / 400)
-  local yoe = y - era * 400
-  local doy = math.floor((153 * (m + (m > 2 and -3 or 9)) + 2) / 5) + d - 1
-  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-
 local function epoch(y, m, d, h, mi, s)
-  return days_from_civil(y, m, d) * 86400 + (h or 0) * 3600 + (mi or 0) * 60 + (s or 0)
+  return calendar.days_from_civil(y, m, d) * 86400 + (h or 0) * 3600 + (mi or 0) * 60 + (s or 0)
 end
 
 local function parse(v)
