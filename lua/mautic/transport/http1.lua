@@ -149,53 +149,49 @@ local function request_bytes(req, method, target, authority, now, pooled, proxy_
   return concat(lines, "\r\n")
 end
 
---- Send one request: (req, net) -> status, headers, body | nil, message, kind, sent
-function _M.request(req, net)
+-- Where a request goes, or nil, why when it must not go at all (a "usage"
+-- error, decided before any connection is made): its URL's parts and the
+-- proxy, checked against the security settings and the host's limits, and
+-- the request target. Through a proxy an http URL goes whole (absolute
+-- form) with the proxy's credentials; an https one goes through a tunnel,
+-- which the proxy does not read.
+local function destination(req, net)
   local scheme, host, port, path, authority = _M.parse_url(req.url or "")
-  if not scheme then return nil, "cannot parse URL " .. tostring(req.url), "usage", false end
+  if not scheme then return nil, "cannot parse URL " .. tostring(req.url) end
   local why = security.check(req.tls, req.proxy)
-  if why then return nil, why, "usage", false end
+  if why then return nil, why end
   -- "" is no proxy, as with libcurl (where it also turns off the
   -- environment's http_proxy; cosockets never read the environment)
   local proxy
   if req.proxy and req.proxy ~= "" then
     proxy, why = proxies.parse(req.proxy)
-    if not proxy then return nil, why, "usage", false end
+    if not proxy then return nil, why end
   end
   why = net.refuse and net.refuse(scheme, req, proxy)
-  if why then return nil, why, "usage", false end
-
-  local method = (req.method or "GET"):upper()
-  local target, proxy_auth = path, nil
+  if why then return nil, why end
+  local dest = { scheme = scheme, host = host, port = port, authority = authority, proxy = proxy,
+                 target = path }
   if proxy and scheme == "http" then
-    target, proxy_auth = "http://" .. authority .. path, proxy.authorization
+    dest.target, dest.proxy_auth = "http://" .. authority .. path, proxy.authorization
   end
-  local bytes, why_kind
-  bytes, why, why_kind = request_bytes(req, method, target, authority, net.now(), net.pooled, proxy_auth)
-  if not bytes then return nil, why, why_kind, false end
+  return dest
+end
 
-  local conn, err, kind = net.connect(scheme, host, port, req, proxy)
-  if not conn then return nil, err, kind or classify(err), false end
-
-  -- from here on the request may have reached the server (sent = true):
-  -- nothing here ever sends it twice
-  local ok
-  ok, err = conn:send(bytes)
-  if not ok then conn:close() return nil, err, classify(err), true end
-
-  local status_line
-  status_line, err = conn:receive("*l")
-  if not status_line then conn:close() return nil, err, classify(err), true end
+-- The status line and the headers: status, headers, the bytes they took;
+-- or nil, message, kind, having closed the connection. The head counts towards
+-- max_bytes, so a server cannot fill memory with headers either.
+local function read_head(conn, max_bytes)
+  local status_line, err = conn:receive("*l")
+  if not status_line then conn:close() return nil, err, classify(err) end
   local status = tonumber(match(status_line, "^HTTP/%d%.%d (%d%d%d)"))
-  if not status then conn:close() return nil, "the answer is not HTTP (bad status line)", "network", true end
+  if not status then conn:close() return nil, "the answer is not HTTP (bad status line)", "network" end
 
   local headers = setmetatable({}, headers_mt)
-  local max_bytes = req.max_bytes and req.max_bytes > 0 and req.max_bytes or nil
   local head_bytes = #status_line
   while true do
     local line
     line, err = conn:receive("*l")
-    if not line then conn:close() return nil, err, classify(err), true end
+    if not line then conn:close() return nil, err, classify(err) end
     head_bytes = head_bytes + #line + 2
     if max_bytes and head_bytes > max_bytes then conn:close() return too_large(max_bytes) end
     if line == "" then break end
@@ -205,41 +201,86 @@ function _M.request(req, net)
       headers[name] = headers[name] and (headers[name] .. ", " .. value) or value
     end
   end
+  return status, headers, head_bytes
+end
 
-  local resp_body = ""
-  local te = lower(headers["transfer-encoding"] or "")
+-- The body, framed as the answer says: none (HEAD, 204, 304, 1xx), chunked,
+-- Content-Length, or up to the close of the connection. nil, err on a
+-- failure; err "too_large" when it would pass max_bytes (head included).
+local function read_body(conn, method, status, headers, max_bytes, head_bytes)
   if method == "HEAD" or status == 204 or status == 304 or (status >= 100 and status < 200) then
-    resp_body = ""
-  elseif find(te, "chunked", 1, true) then
-    resp_body, err = read_chunked(conn, max_bytes and max_bytes - head_bytes)
-  elseif headers["content-length"] then
+    return ""
+  end
+  if find(lower(headers["transfer-encoding"] or ""), "chunked", 1, true) then
+    return read_chunked(conn, max_bytes and max_bytes - head_bytes)
+  end
+  if headers["content-length"] then
     local n = tonumber(headers["content-length"])
-    if max_bytes and n and n + head_bytes > max_bytes then conn:close() return too_large(max_bytes) end
-    if n and n > 0 then resp_body, err = conn:receive(n) end
-  else
-    resp_body, err = conn:receive_to_close(max_bytes and max_bytes - head_bytes)
+    if max_bytes and n and n + head_bytes > max_bytes then return nil, "too_large" end
+    if n and n > 0 then return conn:receive(n) end
+    return ""
   end
-  if not resp_body then
-    conn:close()
-    if err == "too_large" then return too_large(max_bytes) end
-    return nil, err, classify(err), true
-  end
+  return conn:receive_to_close(max_bytes and max_bytes - head_bytes)
+end
 
-  local framed = headers["content-length"] or find(te, "chunked", 1, true)
+-- Back to the host's pool, or closed: a connection is reused only when the
+-- host pools, the server keeps it open, and the body's end was known from
+-- its framing (read to the close, nothing is left to reuse).
+local function release(conn, headers)
+  local framed = headers["content-length"]
+    or find(lower(headers["transfer-encoding"] or ""), "chunked", 1, true)
   if not conn.keepalive or lower(headers["connection"] or "") == "close" or not framed then
     conn:close()
   else
     conn:keepalive()
   end
+end
+
+-- req.output: the body goes to that file and the answer's body is "".
+local function write_output(path, body)
+  local f, err = io.open(path, "wb")
+  if not f then return nil, "cannot write " .. path .. ": " .. tostring(err), "file" end
+  f:write(body)
+  f:close()
+  return ""
+end
+
+--- Send one request: (req, net) -> status, headers, body | nil, message, kind, sent
+function _M.request(req, net)
+  local dest, why = destination(req, net)
+  if not dest then return nil, why, "usage", false end
+  local method = (req.method or "GET"):upper()
+  local bytes, kind
+  bytes, why, kind = request_bytes(req, method, dest.target, dest.authority, net.now(), net.pooled, dest.proxy_auth)
+  if not bytes then return nil, why, kind, false end
+
+  local conn, err
+  conn, err, kind = net.connect(dest.scheme, dest.host, dest.port, req, dest.proxy)
+  if not conn then return nil, err, kind or classify(err), false end
+
+  -- from here on the request may have reached the server (sent = true):
+  -- nothing here ever sends it twice
+  local ok
+  ok, err = conn:send(bytes)
+  if not ok then conn:close() return nil, err, classify(err), true end
+
+  local max_bytes = req.max_bytes and req.max_bytes > 0 and req.max_bytes or nil
+  local status, headers, head_bytes = read_head(conn, max_bytes)
+  if not status then return nil, headers, head_bytes, true end
+  local body
+  body, err = read_body(conn, method, status, headers, max_bytes, head_bytes)
+  if not body then
+    conn:close()
+    if err == "too_large" then return too_large(max_bytes) end
+    return nil, err, classify(err), true
+  end
+  release(conn, headers)
 
   if req.output then
-    local f, ferr = io.open(req.output, "wb")
-    if not f then return nil, "cannot write " .. req.output .. ": " .. tostring(ferr), "file" end
-    f:write(resp_body)
-    f:close()
-    resp_body = ""
+    body, err, kind = write_output(req.output, body)
+    if not body then return nil, err, kind end
   end
-  return status, headers, resp_body
+  return status, headers, body
 end
 
 return _M
