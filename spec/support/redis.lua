@@ -22,7 +22,12 @@ function _M.start()
   local dir = sys.shell("mktemp -d /tmp/mautic-spec-redis.XXXXXX"):gsub("%s+$", "")
   local last
   for _ = 1, 20 do
-    local port = math.random(20000, 60999)
+    -- a port the kernel just gave out (the listener is closed at once): a
+    -- random pick collides with a Redis of another suite run side by side,
+    -- whose Lua drew the same numbers
+    local l = assert(require("mautic.core").listen(0))
+    local port = l:port()
+    l:close()
     local ok = sh(("env -u LD_PRELOAD redis-server --bind 127.0.0.1 --port %d --save '' --appendonly no " ..
       "--daemonize yes --pidfile %s/redis.pid --dir %s --logfile %s/redis.log"):format(port, dir, dir, dir))
     -- up to 10 s each: a loaded machine (suites side by side) starts it slowly
@@ -30,12 +35,16 @@ function _M.start()
     for _ = 1, 500 do
       pid = tonumber(sys.read_file(dir .. "/redis.pid") or "")
       if pid then break end
+      -- (a Redis that could not listen exits before it writes its pid file)
+      if (sys.read_file(dir .. "/redis.log") or ""):find("Could not create server TCP listening socket", 1, true) then
+        break
+      end
       sh("sleep 0.02")
     end
     -- up and answering? (a port taken by another server makes redis exit)
     local up = false
-    for _ = 1, 500 do
-      if pid and not sys.alive(pid) then break end
+    for _ = 1, pid and 500 or 0 do
+      if not sys.alive(pid) then break end
       if sh(("redis-cli -p %d ping 2>/dev/null | grep -q PONG"):format(port)) then up = true break end
       sh("sleep 0.02")
     end
@@ -61,6 +70,7 @@ function _M.start()
     last = sys.read_file(dir .. "/redis.log") or "redis-server failed"
     if pid and sys.alive(pid) then sh("kill " .. pid) end
     os.remove(dir .. "/redis.pid")
+    os.remove(dir .. "/redis.log")   -- (the next try looks for its own failure in it)
   end
   sh("rm -rf " .. dir)
   error("could not start redis-server: " .. tostring(last))
