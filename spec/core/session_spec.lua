@@ -2,6 +2,9 @@
 local core = require "mautic.core"
 local cjson = require "cjson"
 local server = require "spec.core.support.http_server"
+local sys = require "support.sys"
+
+local read_file, write_file = sys.read_file, sys.write_file
 
 local function is_integer(n)
   if math.type then return math.type(n) == "integer" end
@@ -14,19 +17,6 @@ local function tmpname()
   return p
 end
 
-local function write_file(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local d = f:read("*a")
-  f:close()
-  return d
-end
 
 describe("core.session", function()
   local srv, s, dead

@@ -8,27 +8,9 @@
 local fake = require "mautic.fake"
 local core = require "mautic.core"
 local cjson = require "cjson"
+local sys = require "support.sys"
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function write_file(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
-
-local function shell(cmd)
-  local p = assert(io.popen(cmd))
-  local out = p:read("*a")
-  p:close()
-  return out
-end
+local read_file, write_file, shell = sys.read_file, sys.write_file, sys.shell
 
 describe("the fake's faults and counters", function()
   local srv
