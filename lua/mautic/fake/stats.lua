@@ -67,6 +67,14 @@ local function sorted_keys(t)
   return ks
 end
 
+-- The rows of a list of { id, row } pairs, ordered by id (as MySQL
+-- returns a table without ORDER BY: by primary key).
+local function by_id(pairs_)
+  table.sort(pairs_, function(a, b) return a[1] < b[1] end)
+  for i, x in ipairs(pairs_) do pairs_[i] = x[2] end
+  return pairs_
+end
+
 local function membership_rows(extra_name, id_col, extra_cols)
   return function()
     local out = {}
@@ -111,9 +119,7 @@ local VIEWS = {
                                          "channel", d.channel, "channel_id", d.channelId, "comments", d.comments } }
       end
     end
-    table.sort(out, function(a, b) return a[1] < b[1] end)
-    for i, x in ipairs(out) do out[i] = x[2] end
-    return out
+    return by_id(out)
   end,
   lead_utmtags = function()
     local out = {}
@@ -125,9 +131,7 @@ local VIEWS = {
           "utm_source", u.utmSource, "utm_term", u.utmTerm } }
       end
     end
-    table.sort(out, function(a, b) return a[1] < b[1] end)
-    for i, x in ipairs(out) do out[i] = x[2] end
-    return out
+    return by_id(out)
   end,
   lead_devices = function()
     local out = {}
