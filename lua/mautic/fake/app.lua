@@ -23,6 +23,7 @@ local families = require "mautic.fake.families"
 local crud = require "mautic.fake.crud"
 local verbs = require "mautic.fake.verbs"
 local misc = require "mautic.fake.misc"
+local v2 = require "mautic.fake.v2"
 
 local _M = {}
 
@@ -111,6 +112,8 @@ local function redirect_slash(req)
 end
 
 local function dispatch(req)
+  local v2res = v2.handle(req)    -- /api/v2 on a 7.x fake (nil otherwise)
+  if v2res then return v2res end
   if #req.path > 1 and req.path:sub(-1) == "/" then return redirect_slash(req) end
   if req.method == "OPTIONS" then
     return { status = 204, raw = "", content_type = "text/html; charset=UTF-8" }

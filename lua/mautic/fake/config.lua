@@ -28,6 +28,8 @@ local function defaults()
     sms_integration = false,
     notification_integration = false,
     seed = 1,                       -- seeds the faults with `p` that give no seed of their own
+    v2_bearer_bug = false,          -- /api/v2 (version 7.x) as a stock 7.0.0: every bearer token refused
+                                    -- with 401 {"message":"Invalid credentials."} (mautic/mautic#16243)
     clock_offset = 0,               -- seconds added to the dates the fake writes (dateAdded...): a contact
                                     -- created with -3600 looks an hour old; tokens and headers keep real time
   }
