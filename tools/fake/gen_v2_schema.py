@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generate lua/mautic/fake/v2/data.lua, the per-resource table of the fake's
+"""Generate lua/mautic/fake/data/v2.lua, the per-resource table of the fake's
 /api/v2 (API Platform) from real Mautic 7.0's OpenAPI document and recordings:
-    python3 tools/fake/gen_v2_schema.py REFERENCE_DIR > lua/mautic/fake/v2/data.lua
+    python3 tools/fake/gen_v2_schema.py REFERENCE_DIR > lua/mautic/fake/data/v2.lua
 REFERENCE_DIR holds openapi-v2.json and transcripts-v2.jsonl
 (../shared/reference/real-mautic-7.0). The output is a JSON document in a Lua
 long string, decoded by lua/mautic/fake/v2/resources.lua at load time:
@@ -98,6 +98,9 @@ for line in open(REF + '/transcripts-v2.jsonl'):
                                 json.loads(res['body'], object_pairs_hook=OrderedDict))
 
 DATES = ('dateAdded', 'dateModified', 'dateIdentified', 'lastLogin', 'lastActive')
+# what a recorded create answered from what it sent, not a constant: a lead
+# field's alias (from its label), a webhook's events (from its triggers)
+DERIVED = ('alias', 'events')
 out = OrderedDict()
 for name, r in resources.items():
     rs = schemas[r['read_schema']]['properties']
@@ -118,7 +121,7 @@ for name, r in resources.items():
     if name in recorded:
         sent, answer = recorded[name]
         for k, v in answer.items():
-            if k.startswith('@') or k in ('id', 'uuid') or k in sent:
+            if k.startswith('@') or k in ('id', 'uuid') + DERIVED or k in sent:
                 continue
             if k in DATES:
                 stamp.append(k)

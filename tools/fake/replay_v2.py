@@ -27,6 +27,11 @@ What cannot match, and why (the last line prints the count of each):
   contexts.contacts: real 7.0's context lists every serializer property of the
       entity (availableSocialFields, pointsChangeLog...), the fake only the read
       schema's.
+  The 12 exchanges on /api (setup.api_v1.*, *.api_v1.*) show /api as Mautic 7.0
+  answers it (dateModified set on create, "view own" applied to the limited
+  user, a contact /api/v2 made with a gravatar preferredProfileImage and its new
+  lead field not yet a column): /api's 7.0 mode, not /api/v2's. They are sent
+  (the state must follow the recording) and counted apart on the last lines.
 """
 import json, sys, re, base64, http.cookies, urllib.request
 from collections import OrderedDict
@@ -164,6 +169,7 @@ def main():
     call('POST', '/__fake/reset')
     config({'version': '7.0.0', 'tokens': {TOKEN: True, EXPIRED: {'expires_at': 1}}})
     ok = bad = 0
+    v2 = [0, 0]
     for line in open(TRANSCRIPTS):
         t = json.loads(line, object_pairs_hook=OrderedDict)
         n, r = t['name'], t['request']
@@ -185,6 +191,8 @@ def main():
         if ONLY and not re.search(ONLY, n):
             continue
         probs = compare(t, st, h, b)
+        if r['path'].startswith('/api/v2'):
+            v2[0 if probs else 1] += 1
         if probs:
             bad += 1
             print('X', n, r['method'], r['path'], r['query'])
@@ -194,6 +202,7 @@ def main():
             ok += 1
             if VERBOSE:
                 print('ok', n)
+    print('/api/v2: ok %d bad %d; /api: ok %d bad %d' % (v2[1], v2[0], ok - v2[1], bad - v2[0]))
     print('ok', ok, 'bad', bad)
 
 

@@ -89,6 +89,7 @@ function _M.refusal(r, input, whole, op, own_id)
   if r.name == "users" then
     local pw = input.plainPassword
     if op == "patch" and pw == nil then return errors.generic(500) end   -- users.patch.merge_patch
+    if pw ~= nil and type(pw) ~= "string" then return errors.generic(500) end
     if type(pw) == "string" and password.weak(pw, { whole.username, whole.email }) then
       return errors.generic(422)
     end

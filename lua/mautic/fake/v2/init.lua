@@ -4,8 +4,8 @@
 -- and the request goes on to /api's firewall and router, whose route 404 is
 -- what a real 5.1 answers.
 --
--- Order: trailing-slash redirect, OPTIONS, malformed JSON (before the
--- firewall), firewall and session (session.lua), route (unknown: route 404),
+-- Order: OPTIONS, malformed JSON (both before the firewall), firewall and
+-- session (session.lua), trailing-slash redirect, route (unknown: route 404),
 -- Accept (406), body media type (415), permission (403), operation (ops.lua).
 local json = require "mautic.fake.json"
 local config = require "mautic.fake.config"
@@ -19,6 +19,7 @@ local answer = require "mautic.fake.v2.answer"
 local ops = require "mautic.fake.v2.ops"
 local docs = require "mautic.fake.v2.docs"
 local access = require "mautic.fake.v2.access"
+local interplay = require "mautic.fake.v2.interplay"
 
 local _M = {}
 
@@ -66,7 +67,6 @@ end
 
 -- the answers that come before the firewall, or nil
 local function early(req)
-  if #req.path > 1 and req.path:sub(-1) == "/" then return redirect_slash(req) end
   if req.method == "OPTIONS" then
     return { status = 204, raw = "", content_type = "text/html; charset=UTF-8", version = false,
              headers = { ["Cache-Control"] = "no-cache, private" } }
@@ -119,15 +119,18 @@ local function operate(req, rt, ident)
   return rt.op(ctx)
 end
 
--- the answer to a /api/v2 request, or nil when this fake is not a Mautic 7
+-- the answer to a /api/v2 request, or nil when this fake is not a Mautic 7 (or,
+-- for /api, the answer a 7.x gives there because of what /api/v2 wrote)
 function _M.handle(req)
-  if not (req.path == "/api/v2" or req.path:sub(1, 8) == "/api/v2/") or not is_v2_version() then return nil end
+  if not is_v2_version() then return nil end
+  if not (req.path == "/api/v2" or req.path:sub(1, 8) == "/api/v2/") then return interplay.api_answer(req) end
   local res = early(req)
   if res then return res end
   local ident, sid, err
   ident, err, sid = session.authenticate(req)
   if not ident then return answer.cookie(answer.failure(err), sid) end
   sid = err
+  if req.path:sub(-1) == "/" then return answer.cookie(redirect_slash(req), sid) end
   local base, suffix = req.path:match("^(.-)%.(%a+)$")
   local rt = route(req.method, base or req.path)
   if rt then rt.suffix = suffix end

@@ -28,11 +28,11 @@ local COMPANY = {
   address1 = "companyaddress1", address2 = "companyaddress2", phone = "companyphone", city = "companycity",
   state = "companystate", zipcode = "companyzipcode", country = "companycountry", name = "companyname",
   website = "companywebsite", industry = "companyindustry", description = "companydescription",
-  isPublished = "=isPublished", dateAdded = "=dateAdded", dateModified = "=dateModified",
+  isPublished = "=isPublished",
 }
+-- (no dateAdded/dateModified: a real 7.0 shows none on a company, §2.4)
 local COMPANY_ORDER = { "id", "score", "owner", "socialCache", "email", "address1", "address2", "phone",
-  "city", "state", "zipcode", "country", "name", "website", "industry", "description", "isPublished",
-  "dateAdded", "dateModified" }
+  "city", "state", "zipcode", "country", "name", "website", "industry", "description", "isPublished" }
 
 local function reader(fam, map, order)
   return function(id)
@@ -52,11 +52,12 @@ local function reader(fam, map, order)
   end
 end
 
--- A new contact as contacts.lua makes one (its fields are read by /api)
-local function new_contact(ident)
+-- A new contact as contacts.lua makes one (its fields are read by /api); /api
+-- shows no creator for a contact /api/v2 made (auth.api_v1.bearer.ok)
+local function new_contact()
   return {
     isPublished = true, dateAdded = util.iso(), dateModified = null,
-    createdByUser = ident and ident.display or null, modifiedByUser = null,
+    createdByUser = null, modifiedByUser = null,
     points = 0, color = null, values = {}, tags = {}, utmtags = {}, dateIdentified = null,
     lastActive = null, dnc = {}, fresh = true,
   }
@@ -79,8 +80,7 @@ local function writer(fam, map, make)
       local x = values[p]
       if blank(x) then x = nil end
       if where:sub(1, 1) == "=" then
-        local slot = where:sub(2)
-        if x ~= nil or slot ~= "dateAdded" then rec[slot] = x end
+        rec[where:sub(2)] = x
       else
         rec.values[where] = x
       end

@@ -1,10 +1,10 @@
--- The 33 resources of /api/v2 as data: v2/data.lua (generated from real
+-- The 33 resources of /api/v2 as data: data/v2.lua (generated from real
 -- Mautic 7.0's OpenAPI document and recordings by tools/fake/gen_v2_schema.py)
 -- decoded once at load, plus what neither source says: where each resource's
 -- rows live in the fake's store (so /api and /api/v2 see the same contacts,
 -- tags, segments...) and the rules a real 7.0 applies beyond the schema.
 local json = require "mautic.fake.json"
-local text = require "mautic.fake.v2.data"
+local text = require "mautic.fake.data.v2"
 
 local _M = {}
 
@@ -35,6 +35,9 @@ local UNIQUE = { segments = { "alias" }, users = { "username", "email" }, lead_f
 -- its field values mid-save; emails: the new entity misses its translations)
 local PUT_500 = { contacts = true, emails = true }
 
+-- read-schema properties a real 7.0 never shows (a webhook's triggers become its events)
+local HIDDEN = { webhooks = { triggers = true } }
+
 local function parse_kind(k)
   local what, target, props = k:match("^(%a+):([%w_]+):?(.*)$")
   if not what then return { what = k } end
@@ -56,8 +59,12 @@ for _, pair in ipairs(doc.order) do
   local r = doc.resources[name]
   local kinds = {}
   for _, p in ipairs(json.keys(r.kinds)) do kinds[p] = parse_kind(r.kinds[p]) end
+  local read = {}
+  for _, p in ipairs(r.read) do
+    if not (HIDDEN[name] and HIDDEN[name][p]) then read[#read + 1] = p end
+  end
   local res = {
-    name = name, key = key, type = r.type, get_only = r.get_only, read = r.read,
+    name = name, key = key, type = r.type, get_only = r.get_only, read = read,
     writable = set_of(r.write), write = r.write, required = r.required, kinds = kinds, types = r.types,
     defaults = r.defaults, stamp = r.stamp, family = SHARED[name] or ("v2/" .. name),
     shared = SHARED[name] ~= nil, practice = PRACTICE[name] or {}, unique = UNIQUE[name] or {},

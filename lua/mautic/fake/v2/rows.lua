@@ -21,6 +21,19 @@ local _M = {}
 
 local LEAD_FIELDS = { "fields/contact", "fields/company" }
 
+-- a random (version 4) UUID, as Doctrine gives every new entity
+function _M.uuid()
+  local t = {}
+  for i = 1, 16 do t[i] = math.random(0, 255) end
+  t[7] = t[7] % 16 + 64       -- version 4
+  t[9] = t[9] % 64 + 128      -- RFC 4122 variant
+  local h = {}
+  for i = 1, 16 do h[i] = string.format("%02x", t[i]) end
+  local s = table.concat(h)
+  return s:sub(1, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16) .. "-" .. s:sub(17, 20) .. "-" .. s:sub(21)
+end
+
+
 local function side(fam, id)
   local all = store.extra("v2_side")
   local key = fam .. ":" .. math.floor(id)
@@ -57,6 +70,7 @@ local function read_generic(r, row, fam)
     else x = extra[p] end
     if x == nil and r.kinds[p] and type(row[p]) == "table" and row[p] ~= null then x = row[p].id end
     if x == nil and not extra.v2 and tpl[p] == nil then x = json.copy(r.defaults[p]) end
+    if x == nil and p == "uuid" and not extra.v2 then extra.uuid = _M.uuid(); x = extra.uuid end
     if x ~= nil and x ~= null then v[p] = x end
   end
   return v

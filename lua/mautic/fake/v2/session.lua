@@ -54,8 +54,10 @@ function _M.authenticate(req)
     return ident, sid
   end
   if known and known.kind == "basic" then return known.ident end
-  -- no credentials: refused, in a session of its own unless it came with one
-  return nil, auth.denied(), not known and _M.fresh() or nil
+  -- no credentials: refused; a read starts a session of its own (unless it came
+  -- with one), a write does not (auth.none vs auth.none.post)
+  local reads = req.method == "GET" or req.method == "HEAD"
+  return nil, auth.denied(), reads and not known and _M.fresh() or nil
 end
 
 function _M.set_cookie(sid)

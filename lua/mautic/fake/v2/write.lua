@@ -14,16 +14,6 @@ local _M = {}
 
 local IDENTIFYING = { "email", "firstname", "lastname", "company" }
 
-local function uuid()
-  local t = {}
-  for i = 1, 16 do t[i] = math.random(0, 255) end
-  t[7] = t[7] % 16 + 64       -- version 4
-  t[9] = t[9] % 64 + 128      -- RFC 4122 variant
-  local h = {}
-  for i = 1, 16 do h[i] = string.format("%02x", t[i]) end
-  local s = table.concat(h)
-  return s:sub(1, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16) .. "-" .. s:sub(17, 20) .. "-" .. s:sub(21)
-end
 
 -- what an entity's own code adds: a contact's identification date, a lead field's
 -- alias, a webhook's events (from the triggers sent), a user's login dates on PUT
@@ -32,12 +22,16 @@ local function adjust(r, v, input, op)
     for _, k in ipairs(IDENTIFYING) do
       if v[k] ~= nil and v[k] ~= null and v[k] ~= "" then v.dateIdentified = util.iso(); break end
     end
-  elseif r.name == "lead_fields" and (v.alias == nil or v.alias == null) and type(v.label) == "string" then
-    v.alias = util.slug(v.label, "_")
-  elseif r.name == "webhooks" and input.triggers ~= nil then
-    local ev = json.obj()
-    for _, t in ipairs(util.list(input.triggers)) do ev[tostring(t)] = json.arr() end
-    v.events = #json.keys(ev) > 0 and ev or json.arr()
+  elseif r.name == "lead_fields" then
+    if (v.alias == nil or v.alias == null) and type(v.label) == "string" then v.alias = util.slug(v.label, "_") end
+    if v.object == nil then v.object = "lead" end
+  elseif r.name == "webhooks" then
+    if input.triggers ~= nil then
+      local ev = json.obj()
+      for _, t in ipairs(util.list(input.triggers)) do ev[tostring(t)] = json.arr() end
+      v.events = ev
+    end
+    if v.events == nil or (json.is_obj(v.events) and #json.keys(v.events) == 0) then v.events = json.arr() end
     json.remove(v, "triggers")
   elseif r.name == "users" and op == "put" then
     v.lastLogin, v.lastActive = util.iso(), util.iso()
@@ -77,7 +71,7 @@ function _M.write(r, op, input, current, ident)
     for _, p in ipairs(r.stamp) do
       if p ~= "dateIdentified" then v[p] = util.iso() end
     end
-    if r.has_uuid then v.uuid = uuid() end
+    if r.has_uuid then v.uuid = rows.uuid() end
   end
   adjust(r, v, input, op)
   local id = rows.save(r, current and current.id, v, ident)
