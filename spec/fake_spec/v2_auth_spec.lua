@@ -3,7 +3,6 @@
 -- answer, the stock 7.0.0 bearer bug, "view own" not applied, and a 5.1 fake
 -- without /api/v2. Then the replay of the recorded exchanges.
 local S = require "spec.fake_spec.support"
-local json = S.json
 
 local TOKEN = "v2-spec-token"
 local STRONG = "Kx9!vRt#2qLm-Zp"
