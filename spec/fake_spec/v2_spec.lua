@@ -144,6 +144,13 @@ describe("fake Mautic 7.0's /api/v2", function()
       local got = v2("GET", "/contacts/" .. r.body.contact.id).body
       assert.equal("v1@example.com", got.email)
       assert.same({ "red" }, json.keys(got.tags))
+      -- a field /api/v2 does not know survives its writes
+      r = S.request(srv, "PATCH", "/api/contacts/" .. c.id .. "/edit", { json = { website = "http://w.test" } })
+      assert.equal(200, r.status)
+      assert.equal(200, v2("PATCH", "/contacts/" .. c.id, { ct = MERGE, body = { city = "Oslo" } }).status)
+      local all = S.request(srv, "GET", "/api/contacts/" .. c.id).body.contact.fields.all
+      assert.equal("http://w.test", all.website)
+      assert.equal("Oslo", all.city)
       -- /api's duplicate-email merge finds the contact /api/v2 made
       r = S.request(srv, "POST", "/api/contacts/new", { json = { email = "both@example.com" } })
       assert.equal(200, r.status)

@@ -75,7 +75,7 @@ local function writer(fam, map, make)
       rec = make(ident)
       rec.id = store.next_id(fam)
     end
-    rec.values = {}
+    -- only the fields /api/v2 knows: the others (custom fields, fax...) stay as /api wrote them
     for p, where in pairs(map) do
       local x = values[p]
       if blank(x) then x = nil end
