@@ -304,10 +304,17 @@ describe("fake Mautic 7.0's /api/v2", function()
       assert.is_nil(r.body.email)
     end)
 
-    it("escape < > and quotes in strings as \\u003C \\u003E \\u0022", function()
-      local r = v2("POST", "/contacts", { body = { firstname = '<b>"x"</b>' } })
+    it("escape < > & ' and quotes in strings as \\u003C \\u003E \\u0026 \\u0027 \\u0022, not non-ASCII", function()
+      local r = v2("POST", "/contacts", { body = { firstname = '<b>"x"</b>', lastname = "O'Neil & Zoë 😀" } })
       assert.matches('"firstname":"\\u003Cb\\u003E\\u0022x\\u0022\\u003C\\/b\\u003E"', r.raw, 1, true)
+      assert.matches('"lastname":"O\\u0027Neil \\u0026 Zoë 😀"', r.raw, 1, true)
       assert.equal('<b>"x"</b>', r.body.firstname)
+      assert.equal("O'Neil & Zoë 😀", r.body.lastname)
+    end)
+
+    it("check the body's media type before the item: PATCH with JSON on a missing id is a 415", function()
+      assert.equal(415, v2("PATCH", "/contacts/99999", { ct = JSON, body = {} }).status)
+      assert.equal(404, v2("PATCH", "/contacts/99999", { ct = MERGE, body = {} }).status)
     end)
   end)
 
@@ -350,6 +357,8 @@ describe("fake Mautic 7.0's /api/v2", function()
       assert.equal("/api/v2/tags?page=1", r.body.links.prev)
       assert.equal(1, #r.body.data)
       assert.equal("[]", v2("GET", "/projects", { accept = JSON }).raw)
+      r = v2("GET", "/projects", { accept = JSONAPI })
+      assert.same({ self = "/api/v2/projects" }, json.plain(r.body.links))    -- one page: self only
     end)
 
     it("ignore search, where and order (id ascending), echoing the query in the view", function()

@@ -63,9 +63,12 @@ function _M.answer(r, all, page, query, fmt)
   if fmt == "jsonapi" then
     local included = A{}
     for _, v in ipairs(slice(all, page)) do members[#members + 1] = items.jsonapi_data(r, v, included) end
-    local links = O{ "self", link(base, q, page), "first", link(base, q, 1), "last", link(base, q, last) }
-    if page > 1 then links.prev = link(base, q, math.min(page - 1, last)) end
-    if page < last then links.next = link(base, q, page + 1) end
+    local links = O{ "self", q ~= "" and base .. "?" .. q or base }    -- one page: self only (real 7.0)
+    if last > 1 or page > 1 then
+      links = O{ "self", link(base, q, page), "first", link(base, q, 1), "last", link(base, q, last) }
+      if page > 1 then links.prev = link(base, q, math.min(page - 1, last)) end
+      if page < last then links.next = link(base, q, page + 1) end
+    end
     local o = O{ "links", links, "meta", O{ "totalItems", #all, "itemsPerPage", _M.PER_PAGE, "currentPage", page },
                  "data", members }
     if #included > 0 then o.included = included end

@@ -110,10 +110,8 @@ local function operate(req, rt, ident)
   if not fmt then return errors.generic(406) end
   local ctx = { req = req, r = rt.r, id = rt.id, fmt = fmt, ident = ident, input = req.v2_input or json.obj(),
                 body_type = media.body_type(req) }
-  if rt.write and not media.body_ok(req.method, req) then
-    if req.method == "POST" then return errors.generic(415) end
-    ctx.bad_body = true       -- a missing item is a 404 first
-  end
+  -- (before the item is read: PATCH with JSON on a missing id is a 415 on real 7.0)
+  if rt.write and not media.body_ok(req.method, req) then return errors.generic(415) end
   if not access.allowed(ident, rt.r, req.method) then return errors.forbidden() end
   counters.arrive(req)
   return rt.op(ctx)

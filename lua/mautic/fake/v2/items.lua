@@ -113,12 +113,47 @@ function _M.jsonapi(r, v)
   return o
 end
 
--- json.encode, then what API Platform's encoder adds: < > and a quote inside
--- strings as \u003C, \u003E, \u0022 (/api answers do not do this)
+local function utf8_char(cp)
+  if cp < 0x800 then return string.char(0xC0 + math.floor(cp / 0x40), 0x80 + cp % 0x40) end
+  if cp < 0x10000 then
+    return string.char(0xE0 + math.floor(cp / 0x1000), 0x80 + math.floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
+  end
+  return string.char(0xF0 + math.floor(cp / 0x40000), 0x80 + math.floor(cp / 0x1000) % 0x40,
+                     0x80 + math.floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
+end
+
+-- one escape of json.encode's output at s[j] == "\\" -> its v2 spelling, the index after it
+local function reescape(s, j)
+  local c = s:sub(j + 1, j + 1)
+  if c == '"' then return "\\u0022", j + 2 end
+  if c ~= "u" then return s:sub(j, j + 1), j + 2 end
+  local cp, after = tonumber(s:sub(j + 2, j + 5), 16), j + 6
+  if cp >= 0xD800 and cp <= 0xDBFF and s:sub(after, after + 1) == "\\u" then
+    local lo = tonumber(s:sub(after + 2, after + 5), 16)
+    if lo and lo >= 0xDC00 and lo <= 0xDFFF then
+      cp, after = 0x10000 + (cp - 0xD800) * 0x400 + (lo - 0xDC00), after + 6
+    end
+  end
+  -- PHP keeps U+2028/2029 and lone surrogates escaped under JSON_UNESCAPED_UNICODE
+  if cp < 0x80 or (cp >= 0xD800 and cp <= 0xDFFF) or cp == 0x2028 or cp == 0x2029 then
+    return s:sub(j, after - 1), after
+  end
+  return utf8_char(cp), after
+end
+
+-- json.encode (PHP's /api spelling), then API Platform's: non-ASCII as UTF-8,
+-- and < > & ' and a quote inside strings as \u003C \u003E \u0026 \u0027 \u0022
+-- (outside strings JSON has none of these characters)
 function _M.encode(v)
-  local s = json.encode(v)
-  s = s:gsub("\\(.)", function(c) if c == '"' then return "\\u0022" end end)
-  return (s:gsub("<", "\\u003C"):gsub(">", "\\u003E"))
+  local s, out, i = json.encode(v), {}, 1
+  while true do
+    local j = s:find("\\", i, true)
+    if not j then out[#out + 1] = s:sub(i); break end
+    out[#out + 1] = s:sub(i, j - 1)
+    out[#out + 1], i = reescape(s, j)
+  end
+  s = table.concat(out)
+  return (s:gsub("[<>&']", { ["<"] = "\\u003C", [">"] = "\\u003E", ["&"] = "\\u0026", ["'"] = "\\u0027" }))
 end
 
 return _M

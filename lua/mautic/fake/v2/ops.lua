@@ -63,7 +63,6 @@ end
 local function edit(ctx, op)
   local current = rows.load(ctx.r, ctx.id)
   if not current then return errors.not_found() end
-  if ctx.bad_body then return errors.generic(415) end
   local v, err = write.write(ctx.r, op, input_of(ctx), current, ctx.ident)
   if not v then return err end
   return item_ok(ctx.r, v, ctx.fmt, 200)
