@@ -35,6 +35,15 @@ local UNIQUE = { segments = { "alias" }, users = { "username", "email" }, lead_f
 -- its field values mid-save; emails: the new entity misses its translations)
 local PUT_500 = { contacts = true, emails = true }
 
+-- lists that are the other side of a child's relation: a form's fields are the
+-- form fields whose form it is (resource = { property = { child resource, its property } })
+local INVERSE = {
+  forms = { fields = { "fields", "form" }, actions = { "actions", "form" } },
+  triggers = { events = { "trigger_events", "trigger" } },
+  campaigns = { events = { "events", "campaign" } },
+  roles = { permissions = { "permissions", "role" } },
+}
+
 -- read-schema properties a real 7.0 never shows (a webhook's triggers become its events)
 local HIDDEN = { webhooks = { triggers = true } }
 
@@ -68,7 +77,7 @@ for _, pair in ipairs(doc.order) do
     writable = set_of(r.write), write = r.write, required = r.required, kinds = kinds, types = r.types,
     defaults = r.defaults, stamp = r.stamp, family = SHARED[name] or ("v2/" .. name),
     shared = SHARED[name] ~= nil, practice = PRACTICE[name] or {}, unique = UNIQUE[name] or {},
-    put_500 = PUT_500[name] or false, has_uuid = set_of(r.read).uuid or false,
+    put_500 = PUT_500[name] or false, has_uuid = set_of(r.read).uuid or false, inverse = INVERSE[name] or {},
   }
   _M.by_name[name] = res
   _M.order[#_M.order + 1] = res

@@ -14,6 +14,7 @@ local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local data = require "mautic.fake.data.templates"
 local people = require "mautic.fake.v2.people"
+local resources = require "mautic.fake.v2.resources"
 
 local null = json.null
 
@@ -105,13 +106,26 @@ local function lead_family(values)
   return values.object == "company" and "fields/company" or "fields/contact"
 end
 
+-- the lists that are another resource's relation seen from this side
+local function inverse(r, v)
+  for p, side_of in pairs(r.inverse) do
+    local child = resources.get(side_of[1])
+    local ids = json.arr()
+    for _, c in ipairs(_M.all(child)) do
+      if c[side_of[2]] == v.id then ids[#ids + 1] = c.id end
+    end
+    v[p] = ids
+  end
+  return v
+end
+
 function _M.load(r, id)
   id = tonumber(id)
   if not id or id ~= math.floor(id) then return nil end
   if people[r.name] then return people[r.name].load(id) end
   local row, fam = find(r, id)
   if not row then return nil end
-  return read_generic(r, row, fam)
+  return inverse(r, read_generic(r, row, fam))
 end
 
 function _M.all(r)
