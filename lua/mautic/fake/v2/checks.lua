@@ -71,7 +71,8 @@ end
 function _M.refusal(r, input, whole, op, own_id)
   for _, p in ipairs(json.keys(input)) do
     local v = input[p]
-    if r.writable[p] and not r.kinds[p] and v ~= null and not type_ok(r.types[p], v) then
+    -- (null only where the schema allows it: a tag's name set to null is a 500)
+    if r.writable[p] and (v == null or not r.kinds[p]) and not type_ok(r.types[p], v) then
       return errors.generic(500)
     end
   end
