@@ -231,6 +231,23 @@ describe("fake Mautic 7.0's /api/v2", function()
       assert.equal(500, v2("POST", "/forms", { body = { name = "No alias" } }).status)
     end)
 
+    it("keep a category or a role where /api reads it, and read what /api wrote there", function()
+      local cat = create("/categories", { title = "Cat", alias = "cat", bundle = "global" })
+      local seg = create("/segments", { name = "S", alias = "s-cat", publicName = "S", category = cat["@id"] })
+      assert.equal(cat["@id"], seg.category["@id"])
+      local r = S.request(srv, "GET", "/api/segments/" .. seg.id)
+      assert.equal(cat.id, r.body.list.category.id)
+      local cat2 = S.request(srv, "POST", "/api/categories/new", { json = { title = "Cat2", bundle = "global" } })
+      r = S.request(srv, "PATCH", "/api/segments/" .. seg.id .. "/edit", { json = { category = cat2.body.category.id } })
+      assert.equal(200, r.status, r.raw)
+      assert.equal("/api/v2/categories/" .. cat2.body.category.id, v2("GET", "/segments/" .. seg.id).body.category["@id"])
+      local role = S.request(srv, "POST", "/api/roles/new", { json = { name = "R2", isAdmin = true } }).body.role
+      local u = create("/users", { username = "r2", firstName = "R", lastName = "Two", email = "r2@example.com",
+                                   role = "/api/v2/roles/" .. role.id, plainPassword = "Kx9!vRt#2qLm-Zp" })
+      assert.equal("/api/v2/roles/" .. role.id, u.role)
+      assert.equal(role.id, S.request(srv, "GET", "/api/users/" .. u.id).body.user.role.id)
+    end)
+
     it("include the 43 preset lead fields, shared with /api's contact fields", function()
       local r = v2("GET", "/lead_fields")
       assert.equal(43, r.body.totalItems)

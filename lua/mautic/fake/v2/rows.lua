@@ -13,6 +13,7 @@ local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local data = require "mautic.fake.data.templates"
+local entity = require "mautic.fake.entity"
 local people = require "mautic.fake.v2.people"
 local resources = require "mautic.fake.v2.resources"
 
@@ -57,6 +58,14 @@ local function find(r, id)
   end
 end
 
+-- relations /api embeds as an object: kept there in /api's shape (so that each
+-- API reads what the other wrote), read back by the object's id
+local API_REPR = { category = entity.category_repr, role = entity.role_repr }
+
+local function api_relation(tpl, p)
+  return API_REPR[p] ~= nil and tpl ~= nil and tpl[p] ~= nil
+end
+
 -- a generic row: the /api template's keys in the row, the rest beside it
 -- (a row /api wrote has no side table: its relations are /api's embedded
 -- objects, and what /api does not have is the v2 default)
@@ -68,8 +77,8 @@ local function read_generic(r, row, fam)
     local x
     if p == "id" then x = row.id
     elseif r.kinds[p] == nil and row[p] ~= nil then x = row[p]
+    elseif api_relation(tpl, p) then x = type(row[p]) == "table" and row[p] ~= null and row[p].id or nil
     else x = extra[p] end
-    if x == nil and r.kinds[p] and type(row[p]) == "table" and row[p] ~= null then x = row[p].id end
     if x == nil and not extra.v2 and tpl[p] == nil then x = json.copy(r.defaults[p]) end
     if x == nil and p == "uuid" and not extra.v2 then extra.uuid = _M.uuid(); x = extra.uuid end
     if x ~= nil and x ~= null then v[p] = x end
@@ -84,7 +93,9 @@ local function write_generic(r, fam, row, values)
   for _, p in ipairs(r.read) do
     if p ~= "id" then
       local x = values[p]
-      if r.kinds[p] == nil and tpl and tpl[p] ~= nil then
+      if api_relation(tpl, p) then
+        row[p] = x ~= nil and API_REPR[p](x) or null
+      elseif r.kinds[p] == nil and tpl and tpl[p] ~= nil then
         if x == nil then x = type(tpl[p]) == "table" and json.copy(tpl[p]) or null end
         row[p] = x
       else
