@@ -19,14 +19,11 @@ Content-Location (a Link or absolute Location with the server's address
 replaced); the JSON skeleton of the body (the first item of each list), and
 totalItems. Summarized bodies (the documentation pages) are not compared.
 
-What cannot match, and why (the last line prints the count of each):
+What is not compared, and what cannot match (the last lines count them):
   docs.jsonopenapi / docs.accept_openapi / docs.jsonld / media.get.accept_html:
       summarized in the recording (713797-byte OpenAPI document, Hydra
-      documentation, Swagger page); only status and headers are compared, so
-      they may still match.
-  contexts.contacts: real 7.0's context lists every serializer property of the
-      entity (availableSocialFields, pointsChangeLog...), the fake only the read
-      schema's.
+      documentation, Swagger page): only their status and headers are compared
+      (the fake's documents are smaller ones built from its resource table).
   The 12 exchanges on /api (setup.api_v1.*, *.api_v1.*) show /api as Mautic 7.0
   answers it (dateModified set on create, "view own" applied to the limited
   user, a contact /api/v2 made with a gravatar preferredProfileImage and its new

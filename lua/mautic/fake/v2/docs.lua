@@ -63,11 +63,17 @@ function _M.context(type_name)
   for _, r in ipairs(resources.order) do
     if r.type == type_name then
       local c = O{ "@vocab", util.base_url() .. "/api/v2/docs.jsonld#", "hydra", "http://www.w3.org/ns/hydra/core#" }
-      for _, p in ipairs(r.read) do
-        if p ~= "id" then
-          local ref = r.type .. "/" .. p
-          c[p] = r.kinds[p] and O{ "@id", ref, "@type", "@id" } or ref
+      -- the recorded terms when there are some (every serializer property), else the read schema's
+      local terms = resources.contexts[r.type]
+      if not terms then
+        terms = {}
+        for _, p in ipairs(r.read) do
+          if p ~= "id" then terms[#terms + 1] = { p, r.kinds[p] ~= nil } end
         end
+      end
+      for _, t in ipairs(terms) do
+        local ref = r.type .. "/" .. t[1]
+        c[t[1]] = t[2] and O{ "@id", ref, "@type", "@id" } or ref
       end
       return O{ "@context", c }
     end

@@ -83,6 +83,9 @@ for _, pair in ipairs(doc.order) do
   _M.order[#_M.order + 1] = res
 end
 
+-- the recorded JSON-LD context terms of a type ({ {term, relation}, ... }) or nil
+_M.contexts = doc.contexts or {}
+
 function _M.get(name) return _M.by_name[name] end
 
 -- "/api/v2/<name>/<id>" -> resource, id (the IRIs this API reads and writes)
