@@ -85,7 +85,8 @@ end
 
 local function documentation(req, rt, fmt)
   if rt.doc == "entrypoint" then
-    if fmt ~= "jsonld" and fmt ~= "html" then return errors.generic(406) end
+    if fmt == "html" then return { status = 200, raw = docs.html(), fmt = "html" } end
+    if fmt ~= "jsonld" then return errors.generic(406) end
     return { status = 200, body = docs.entrypoint(), fmt = fmt }
   end
   if rt.doc == "context" then
@@ -103,9 +104,7 @@ local function documentation(req, rt, fmt)
 end
 
 local function operate(req, rt, ident)
-  local fmt
-  if rt.suffix then fmt = select(2, media.split_suffix("x." .. rt.suffix)) end
-  fmt = fmt or media.negotiate(req)
+  local fmt = rt.suffix and media.suffix_format(rt.suffix) or media.negotiate(req)
   if rt.doc then return documentation(req, rt, fmt) end
   if not fmt then return errors.generic(406) end
   local ctx = { req = req, r = rt.r, id = rt.id, fmt = fmt, ident = ident, input = req.v2_input or json.obj(),
@@ -124,10 +123,8 @@ function _M.handle(req)
   if not (req.path == "/api/v2" or req.path:sub(1, 8) == "/api/v2/") then return interplay.api_answer(req) end
   local res = early(req)
   if res then return res end
-  local ident, sid, err
-  ident, err, sid = session.authenticate(req)
-  if not ident then return answer.cookie(answer.failure(err), sid) end
-  sid = err
+  local ident, sid, refused_sid = session.authenticate(req)     -- ident, sid | nil, refusal, sid
+  if not ident then return answer.cookie(answer.failure(sid), refused_sid) end
   if req.path:sub(-1) == "/" then return answer.cookie(redirect_slash(req), sid) end
   local base, suffix = req.path:match("^(.-)%.(%a+)$")
   local rt = route(req.method, base or req.path)

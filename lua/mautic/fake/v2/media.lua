@@ -25,12 +25,8 @@ local function header(req, name)
   return h
 end
 
--- path -> path without a format suffix, the suffix's format (or nil)
-function _M.split_suffix(path)
-  local base, ext = path:match("^(.-)%.(%a+)$")
-  if base and SUFFIX[ext] then return base, SUFFIX[ext] end
-  return path, nil
-end
+-- the format a path's suffix asks for (.jsonld, .json, .jsonapi, .html), or nil
+function _M.suffix_format(ext) return SUFFIX[ext] end
 
 -- the format asked for: "jsonld" | "json" | "jsonapi" | "html" | nil (406)
 function _M.negotiate(req)
