@@ -164,6 +164,16 @@ describe("api.diagnose", function()
     assert.matches("clock is %+3[56]%d%d s off", r.findings[1].evidence)
   end)
 
+  it("names a stock 7.0.0 refusing bearer tokens on /api/v2 (its recorded answer, injected)", function()
+    reset{ version = "7.0.0" }
+    -- auth.unpatched_7_0_0.bearer.collection in the 7.0 recordings
+    fake.fault{ path = "^/api/v2/", status = 401, body = '{"message":"Invalid credentials."}',
+                content_type = "application/json", count = 0 }
+    local r = oauth2().diagnose()
+    assert.same({ "v2_bearer_bug" }, ids(r))
+    assert.matches("7.1.3", r.findings[1].fix, 1, true)
+  end)
+
   it("names a stock 7.0.0 refusing bearer tokens on /api/v2", function()
     -- the fake's /api/v2 and its v2_bearer_bug option come from another branch
     local ok, err = pcall(reset, { version = "7.0.0", v2_bearer_bug = true })
@@ -215,7 +225,8 @@ describe("no secret in the doctor's report or output", function()
                                                         grant = "client_credentials", token_in_query = true } }
     local r = api.diagnose()
     assert.is_true(r.ok)
-    assert.matches("access_token=<redacted>", r.tried[1].url, 1, true)
+    assert.equal(fake.url .. "/oauth/v2/token", r.tried[1].url)      -- the token request is listed too
+    assert.matches("access_token=<redacted>", r.tried[2].url, 1, true)
     assert_clean(json.encode(r))
   end)
 

@@ -1,8 +1,9 @@
 --- The doctor: what is wrong with a Mautic install that answers 401 or 404.
 -- Sends the probes of mautic.doctor.probes once each (no retries, no token
 -- renewal: the first answer is the evidence) through the client's own
--- transport and auth, so it works with Basic, OAuth2 and OAuth1, and reads
--- the answers with the decision table of mautic.doctor.diagnoses.
+-- transport and auth, so it works with Basic, OAuth2 and OAuth1, lists
+-- every request that went out (token requests too), and reads the answers
+-- with the decision table of mautic.doctor.diagnoses.
 --
 --   local report = api.diagnose()      -- api.diagnose{ settings_on = true }
 --   report.ok, report.findings[i].id/.cause/.fix/.evidence, report.tried[i].method/.url/.status
@@ -16,7 +17,7 @@ local options = require "mautic.options"
 local probes = require "mautic.doctor.probes"
 local diagnoses = require "mautic.doctor.diagnoses"
 
-local ipairs, pairs, tonumber, floor = ipairs, pairs, tonumber, math.floor
+local ipairs, pairs, tonumber, setmetatable, floor = ipairs, pairs, tonumber, setmetatable, math.floor
 
 local _M = {}
 
@@ -28,25 +29,34 @@ local OPTIONS = {
 -- OAuth1's window on Mautic's server (and the fake's default)
 local OAUTH1_WINDOW = 300
 
--- One probe: its request built as the client builds any, signed by the
--- client's auth when the probe carries credentials, sent once. Adds what
--- was tried to `tried` and returns the answer's facts.
-local function send(client, probe, timeout, tried)
-  local req = http.build(client, { method = probe.method, path = probe.path, base = probe.base,
-                                   query = probe.query, timeout = timeout })
-  local with_auth = probe.auth and client.auth ~= nil
-  if with_auth then
-    local ok, err = client.auth:authorize(client, req)
-    if not ok then
-      -- the token request failed (OAuth2): that answer is the evidence
-      tried[#tried + 1] = { method = err.method or "POST", url = redact.url(err.url), status = err.status,
-                            error = not err.status and err.kind or nil, probe = probe.id }
-      return probes.token_failure(err)
-    end
+-- The client as the probes use it: the same settings, auth and transport,
+-- but every request that goes out (a token request too) is added to `tried`
+-- under the probe being sent (`current`).
+local function recording(client, tried, current)
+  local view = setmetatable({}, { __index = client })
+  view.transport = function(req)
+    local status, headers, body, sent = client.transport(req)
+    tried[#tried + 1] = { method = req.method, url = redact.url(req.url), status = tonumber(status),
+                          credentials = current.with_auth, error = not status and body or nil,
+                          probe = current.id }
+    return status, headers, body, sent
   end
-  local status, headers, body = client.transport(req)
-  tried[#tried + 1] = { method = req.method, url = redact.url(req.url), status = tonumber(status),
-                        credentials = with_auth, error = not status and body or nil, probe = probe.id }
+  return view
+end
+
+-- One probe: its request built as the client builds any, signed by the
+-- client's auth when the probe carries credentials, sent once. Returns the
+-- answer's facts.
+local function send(view, probe, timeout, current)
+  local req = http.build(view, { method = probe.method, path = probe.path, base = probe.base,
+                                 query = probe.query, timeout = timeout })
+  current.id, current.with_auth = probe.id, probe.auth and view.auth ~= nil
+  if current.with_auth then
+    local ok, err = view.auth:authorize(view, req)
+    -- the token request failed (OAuth2): that answer is the evidence
+    if not ok then return probes.token_failure(err) end
+  end
+  local status, headers, body = view.transport(req)
   if not status then return probes.no_answer(headers, body) end
   return probes.answer(status, headers, body)
 end
@@ -66,14 +76,16 @@ end
 -- @tparam[opt] table o { settings_on = boolean, timeout = seconds }
 -- @tparam number level where a bad option raises
 -- @treturn table { ok, findings = { { id, cause, fix, evidence } ... },
---   tried = { { method, url, status, credentials, error, probe } ... }, url, auth, version }
+--   tried = { { method, url, status, credentials, error, probe } ... } (every request sent, in order),
+--   url, auth, version }
 function _M.run(client, o, level)
   o = options.check("diagnose", 1, o, OPTIONS, level + 1) or {}
   local timeout = o.timeout or client.timeout
-  local tried, answers = {}, {}
+  local tried, answers, current = {}, {}, {}
+  local view = recording(client, tried, current)
   for _, probe in ipairs(probes.LIST) do
     if probes.wanted(probe, client.base_url, client.auth ~= nil, answers) then
-      answers[probe.id] = send(client, probe, timeout, tried)
+      answers[probe.id] = send(view, probe, timeout, current)
     end
   end
   local f = facts(client, o, answers)
