@@ -24,15 +24,14 @@
 -- request or the headers and then let it through).
 local config = require "mautic.fake.config"
 local responses = require "mautic.fake.responses"
-local json = require "mautic.fake.json"
 
 local _M = {}
 
-local O, A = json.O, json.A
-
-local API_DISABLED = "API disabled. You need to enable the API in the API settings of Mautic's Configuration."
-local BASIC_DISABLED = "Basic Auth disabled. You need to enable HTTP basic auth in the API settings of Mautic's "
-  .. "Configuration."
+-- the bodies byte for byte: Symfony's JsonResponse writes ' as \u0027
+local API_DISABLED = '{"errors":[{"message":"API disabled. You need to enable the API in the API settings of '
+  .. 'Mautic\\u0027s Configuration.","code":403,"type":"api_disabled"}]}'
+local BASIC_DISABLED = '{"errors":[{"message":"Basic Auth disabled. You need to enable HTTP basic auth in the API '
+  .. 'settings of Mautic\\u0027s Configuration.","code":403,"type":"access_denied"}]}'
 local TIMESTAMP = "Expired timestamp: the request timestamp is outside the allowed window."
 
 local NGINX_301 = "<html>\r\n<head><title>301 Moved Permanently</title></head>\r\n<body>\r\n"
@@ -45,9 +44,8 @@ local function apache_404(host)
 end
 
 -- Mautic's ApiSubscriber answers before the firewall: no Mautic-Version
-local function subscriber_403(message, typ)
-  return { status = 403, version = false,
-           body = O{ "errors", A{ O{ "message", message, "code", 403, "type", typ } } } }
+local function subscriber_403(body)
+  return { status = 403, version = false, raw = body, content_type = "application/json" }
 end
 
 -- RequestHelper::isApiRequest: the request URI holds /oauth or /api anywhere
@@ -72,7 +70,7 @@ local function redirect(scheme, host, req)
 end
 
 local function api_disabled(req)
-  if is_api(req) then return subscriber_403(API_DISABLED, "api_disabled") end
+  if is_api(req) then return subscriber_403(API_DISABLED) end
 end
 
 -- The OAuth1 timestamp refused against the server's own (wrong) clock; a
@@ -96,7 +94,7 @@ local STATES = {
   basic_disabled = function(req)
     local h = authorization(req)
     if is_api(req) and h and h:lower():sub(1, 5) == "basic" then
-      return subscriber_403(BASIC_DISABLED, "access_denied")
+      return subscriber_403(BASIC_DISABLED)
     end
   end,
   auth_header_stripped = function(req) req.headers["authorization"] = nil end,
