@@ -121,6 +121,9 @@ describe("api.diagnose", function()
     assert.equal(fake.url .. "/oauth/v2/token", r.tried[1].url)
     assert.equal(403, r.tried[1].status)
     assert.matches("/oauth/v2/token", r.findings[1].evidence, 1, true)
+    -- then only the request without credentials: no token is asked for again
+    assert.equal(2, #r.tried)
+    assert.is_false(r.tried[2].credentials)
   end)
 
   it("names a stripped Authorization header for a bearer token", function()

@@ -81,9 +81,12 @@ end
 
 --- Whether a probe is sent, after the answers so far, by a client whose
 -- URL is `base_url` (`has_auth`: it has credentials). Nothing more is sent
--- to a URL where nothing answered.
+-- to a URL where nothing answered, and no more credentials once the token
+-- request failed (each probe would only ask for a token again).
 function _M.wanted(probe, base_url, has_auth, answers)
-  if answers.api and answers.api.error then return false end
+  local first = answers.api
+  if first and first.error then return false end
+  if first and first.from == "token" and probe.auth then return false end
   if probe.skip == "index_url" then return not find(base_url, "/index%.php$") end
   if probe.skip == "no_auth" then return has_auth end
   return true
