@@ -21,6 +21,7 @@ local auth = require "mautic.auth"
 local options = require "mautic.options"
 local clients = require "mautic.client"
 local fields = require "mautic.fields"
+local doctor = require "mautic.doctor"
 
 local type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable =
       type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable
@@ -155,6 +156,15 @@ local function api_of(client)
   --- Forget the fields read so far: the next checked write reads them again
   -- (after a field was added or changed in Mautic).
   function api.refresh_fields() fields.forget(client) end
+
+  --- What is wrong with this Mautic, when it answers 401 or 404 (see
+  -- mautic.doctor): { ok, findings = { { id, cause, fix, evidence } ... },
+  -- tried = { { method, url, status } ... } }, never a credential in it.
+  -- opts: settings_on = true (the API settings are on in Mautic), timeout.
+  function api.diagnose(o)
+    local report = doctor.run(client, o, 2)
+    return report
+  end
 
   --- Close the connection (the client can still be used; it reconnects).
   function api.close()

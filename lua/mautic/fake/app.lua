@@ -1,7 +1,7 @@
 -- Entry point of the fake Mautic server: one content_by_lua handler for "/".
 --
 -- Order, as on a real Mautic 5.1: admin routes (/__fake) -> injected faults
--- (faults.lua, misbehave.lua) -> trailing-slash redirect -> OPTIONS -> OAuth
+-- (faults.lua, misbehave.lua) -> a broken install (install_states.lua) -> trailing-slash redirect -> OPTIONS -> OAuth
 -- servers (/oauth/v2/*, /oauth/v1/* when config.oauth1) -> API firewall
 -- (auth) -> rate limiter -> router (route 404) -> body decoding -> controller
 -- (where the write arrives: counters.lua).
@@ -24,6 +24,7 @@ local crud = require "mautic.fake.crud"
 local verbs = require "mautic.fake.verbs"
 local misc = require "mautic.fake.misc"
 local v2 = require "mautic.fake.v2"
+local install_states = require "mautic.fake.install_states"
 
 local _M = {}
 
@@ -112,6 +113,8 @@ local function redirect_slash(req)
 end
 
 local function dispatch(req)
+  local broken = install_states.answer(req)    -- config install: a broken install answers first
+  if broken then return broken end
   local v2res = v2.handle(req)    -- /api/v2 on a 7.x fake (nil otherwise)
   if v2res then return v2res end
   if #req.path > 1 and req.path:sub(-1) == "/" then return redirect_slash(req) end

@@ -32,11 +32,18 @@ local function defaults()
                                     -- with 401 {"message":"Invalid credentials."} (mautic/mautic#16243)
     clock_offset = 0,               -- seconds added to the dates the fake writes (dateAdded...): a contact
                                     -- created with -3600 looks an hour old; tokens and headers keep real time
+    -- a broken install (install_states.lua): "healthy", "api_disabled", "basic_disabled", ...
+    install = "healthy",
+    install_clock_offset = 3600,    -- clock_skew: seconds the server's clock is ahead
+    install_redirect_host = "localhost", -- redirect_host: the host name every other one is sent to
   }
 end
 
 -- options without a default value, and their types
 local OPTIONAL = { base_url = "string" }
+
+-- option -> function(value) -> nil | what is wrong with it (for values a type does not pin down)
+_M.checks = {}
 
 _M.current = defaults()
 
@@ -56,6 +63,8 @@ function _M.problem(patch)
     local want = d ~= nil and type(d) or OPTIONAL[k]
     if not want then return "unknown config option " .. tostring(k) end
     if type(v) ~= want then return ("config %s must be a %s"):format(k, want == "table" and "object" or want) end
+    local why = _M.checks[k] and _M.checks[k](v)
+    if why then return why end
   end
 end
 
