@@ -14,6 +14,17 @@ local function in_flight(seconds)
   parallel.send{ method = "GET", url = fake.url .. "/__chunks_spec", timeout = 5 }
 end
 
+-- Waits (as a chunk in flight, a worker task) until `ready()` holds: the
+-- order of events is set by events, never by how long a sleep lasts.
+local function wait_until(ready)
+  local waited = 0
+  while not ready() do
+    assert(waited < 10, "an awaited event never came")
+    parallel.sleep(0.005)
+    waited = waited + 0.005
+  end
+end
+
 local function rows(n)
   local t = {}
   for i = 1, n do t[i] = { email = ("r%d@chunks.test"):format(i) } end
@@ -118,30 +129,33 @@ describe("mautic.chunks", function()
   end)
 
   it("lets the chunks in flight finish after a failure, and speaks with the lowest row's failure", function()
-    local started = {}
+    local started, heard = {}, {}
     local results, err = chunks.run{ rows = rows(40), size = 5, concurrency = 3, send = function(chunk)
       started[#started + 1] = chunk.first
-      -- the first chunk fails last, the second at once
-      in_flight(chunk.first == 1 and 0.1 or chunk.first == 6 and 0 or 0.05)
+      -- the second chunk fails at once; the first (failing) and the third
+      -- end only once the engine has heard of that failure
+      if chunk.first ~= 6 then wait_until(function() return heard[6] end) end
+      in_flight(0)
       if chunk.first == 1 or chunk.first == 6 then return nil, failure(chunk.first == 1 and 502 or 500) end
       return recorder({})(chunk)
-    end }
+    end, on_chunk = function(_, first) heard[first] = true end }
     assert.is_nil(results)
     assert.equal(502, err.status)            -- rows 1-5 come first
     assert.equal(2, #err.failures)
     assert.equal(500, err.failures[2].status)
-    -- the three first chunks went out at once, and nothing started after
-    -- the failure (one more would only be a very slow machine's doing)
-    assert.is_true(#started <= 4, "chunks started: " .. #started)
+    -- the three first chunks went out at once, and nothing started after the failure
+    assert.same({ 1, 6, 11 }, started)
     for i = 1, 15 do assert.is_table(err.results[i]) end
   end)
 
   it("puts results at their input index whatever order chunks end in", function()
-    local order = {}
+    local order, heard = {}, {}
     local results = assert(chunks.run{ rows = rows(20), size = 5, concurrency = 4, send = function(chunk)
-      in_flight((4 - (chunk.first - 1) / 5) * 0.03)     -- the last chunk ends first
+      -- the last chunk ends first: each waits until the next one was heard of
+      if chunk.first < 16 then wait_until(function() return heard[chunk.first + 5] end) end
+      in_flight(0)
       return recorder({})(chunk)
-    end, on_chunk = function(_, first) order[#order + 1] = first end })
+    end, on_chunk = function(_, first) order[#order + 1] = first; heard[first] = true end })
     assert.same({ 16, 11, 6, 1 }, order)
     for i = 1, 20 do assert.equal(i, results[i].at) end
   end)
@@ -160,13 +174,19 @@ describe("mautic.chunks", function()
 
   it("raises what a callback raised, after the chunks in flight, and starts nothing new", function()
     for _, concurrency in ipairs{ 1, 3 } do
-      local calls = 0
+      local calls, broke = 0, false
       assert.has_error(function()
         chunks.run{ rows = rows(30), size = 3, concurrency = concurrency,
-          send = function(chunk) calls = calls + 1 in_flight(chunk.first == 1 and 0 or 0.05) return recorder({})(chunk) end,
-          on_chunk = function(_, first) if first == 1 then error("on_chunk broke", 0) end end }
+          send = function(chunk)
+            calls = calls + 1
+            -- the others end once the first chunk's callback has raised
+            if chunk.first ~= 1 and parallel.active() then wait_until(function() return broke end) end
+            in_flight(0)
+            return recorder({})(chunk)
+          end,
+          on_chunk = function(_, first) if first == 1 then broke = true; error("on_chunk broke", 0) end end }
       end, "on_chunk broke")
-      assert.is_true(calls <= concurrency + 1, concurrency .. " workers, chunks sent: " .. calls)
+      assert.equal(concurrency, calls)     -- one chunk per worker, none after the raise
     end
   end)
 

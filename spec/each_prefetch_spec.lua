@@ -19,7 +19,7 @@ describe("each with prefetch", function()
   -- bounded number of times) for one with start = want to arrive
   local function starts_seen(want)
     local starts
-    for _ = 1, 50 do
+    for _ = 1, 500 do    -- up to 10 s for the request to reach the fake
       starts = {}
       for _, r in ipairs(fake.log()) do
         if r.method == "GET" and r.path == "/api/contacts" then starts[#starts + 1] = tonumber(r.args.start) end
