@@ -3,7 +3,8 @@
 headers and JSON structure (key order included):
     python3 tools/fake/replay.py http://127.0.0.1:PORT transcripts.jsonl [name-regex]
 Bearer requests are sent with Basic admin:mautic; OAuth, rate-limit and
-limited-user exchanges are skipped."""
+limited-user exchanges are skipped. The fake is switched to the Mautic version
+the recording answered as (its first Mautic-Version header: 5.1.0 or 7.0.0)."""
 import json, sys, urllib.request, base64, re
 from collections import OrderedDict
 U=sys.argv[1]; TRANSCRIPTS=sys.argv[2]; only=sys.argv[3] if len(sys.argv)>3 else None
@@ -42,7 +43,14 @@ def diff(a,b,path=''):
         return out
     if a!=b: return ['%s: %s vs %s'%(path,a,b)]
     return []
-urllib.request.urlopen(urllib.request.Request(U+'/__fake/reset',method='POST'))
+def recorded_version():
+    for l in open(TRANSCRIPTS):
+        v=json.loads(l)['response']['headers'].get('mautic-version')
+        if v: return v
+    return '5.1.0'
+VERSION=recorded_version()
+urllib.request.urlopen(urllib.request.Request(U+'/__fake/reset',method='POST',
+    data=json.dumps({'config':{'version':VERSION}}).encode(),headers={'Content-Type':'application/json'}))
 ok=bad=0
 for l in open(TRANSCRIPTS):
     d=json.loads(l); n=d['name']; r=d['request']; s=d['response']
@@ -71,4 +79,4 @@ for l in open(TRANSCRIPTS):
     if probs:
         bad+=1; print('X',n,r['method'],r['path'],r['query']); [print('    ',p) for p in probs]
     else: ok+=1
-print('ok',ok,'bad',bad)
+print('ok',ok,'bad',bad,'(Mautic %s)'%VERSION)

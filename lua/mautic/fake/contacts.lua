@@ -4,6 +4,7 @@ local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local versions = require "mautic.fake.versions"
 local fielded = require "mautic.fake.fielded"
 local search = require "mautic.fake.search"
 local fv = require "mautic.fake.field_values"
@@ -80,9 +81,11 @@ local IDENTIFYING = { "email", "firstname", "lastname", "company" }
 
 local function new_record(ident)
   local now = util.iso()
+  local who = ident and ident.display or null
+  local stamped = versions.has("modified_on_create")   -- 7.0 fills both at creation
   return {
-    id = nil, isPublished = true, dateAdded = now, dateModified = null,
-    createdByUser = ident and ident.display or null, modifiedByUser = null,
+    id = nil, isPublished = true, dateAdded = now, dateModified = stamped and now or null,
+    createdByUser = who, modifiedByUser = stamped and who or null,
     points = 0, color = null, values = {}, owner = nil, tags = {}, utmtags = {},
     stage = nil, dateIdentified = null, lastActive = null, dnc = {}, fresh = true,
   }
@@ -328,7 +331,7 @@ function _M.find_by_email(email)
 end
 
 local function touch(rec, ident)
-  rec.dateModified = util.iso()
+  if not versions.has("frozen_date_modified") then rec.dateModified = util.iso() end
   rec.modifiedByUser = ident and ident.display or null
   rec.fresh = false
 end

@@ -16,6 +16,7 @@ local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
 local data = require "mautic.fake.data.templates"
 local config = require "mautic.fake.config"
+local versions = require "mautic.fake.versions"
 local field_order = require "mautic.fake.field_order"
 local fv = require "mautic.fake.field_values"
 local password = require "mautic.fake.password"
@@ -365,7 +366,8 @@ local function apply(F, e, input, replace, category)
 end
 
 local function stamp_modified(e, ident)
-  if e.dateModified ~= nil then e.dateModified = util.iso() end
+  -- 7.0 (since 6.0.4) never moves dateModified after the create
+  if e.dateModified ~= nil and not versions.has("frozen_date_modified") then e.dateModified = util.iso() end
   if e.modifiedByUser ~= nil then e.modifiedByUser = ident and ident.display or null end
 end
 
@@ -380,9 +382,10 @@ function _M.create(F, input, ident)
   e.id = store.next_id(F.path)
   local now = util.iso()
   if e.dateAdded ~= nil then e.dateAdded = now end
-  if e.dateModified ~= nil and tpl.dateModified ~= null then e.dateModified = now end
+  local stamped = versions.has("modified_on_create")   -- 7.0 fills both at creation
+  if e.dateModified ~= nil and (stamped or tpl.dateModified ~= null) then e.dateModified = now end
   if e.createdByUser ~= nil then e.createdByUser = ident and ident.display or null end
-  if e.modifiedByUser ~= nil and tpl.modifiedByUser ~= null then
+  if e.modifiedByUser ~= nil and (stamped or tpl.modifiedByUser ~= null) then
     e.modifiedByUser = ident and ident.display or null
   end
   derive(F, e, input, false, true)
@@ -449,7 +452,7 @@ end
 
 function _M.serialize(F, e, ctx)
   local input = ctx and ctx.input
-  if F.path == "forms" and input == nil then
+  if F.path == "forms" and input == nil and not versions.has("form_mapping_shown") then
     -- where a field maps to is worked out when the form is saved, not stored
     local out = json.copy(e)
     for _, f in ipairs(util.list(out.fields)) do
