@@ -2,7 +2,7 @@
 """Replay the golden transcripts against a running fake and compare status,
 headers and JSON structure (key order included):
     python3 tools/fake/replay.py http://127.0.0.1:PORT transcripts.jsonl [name-regex]
-Bearer requests are sent with Basic admin:mautic; OAuth, rate-limit and
+Bearer requests carry a client_credentials token the fake issues (as recorded); OAuth, rate-limit and
 limited-user exchanges are skipped. The fake is switched to the Mautic version
 the recording answered as (its first Mautic-Version header: 5.1.0 or 7.0.0)."""
 import json, sys, urllib.request, base64, re
@@ -13,7 +13,8 @@ def req(method, path, query, ct, body, auth):
     data=body.encode() if body is not None else None
     r=urllib.request.Request(url, data=data, method=method)
     if ct: r.add_header('Content-Type', ct)
-    if auth in ('bearer','basic'): r.add_header('Authorization','Basic '+base64.b64encode(b'admin:mautic').decode())
+    if auth=='bearer' and TOKEN: r.add_header('Authorization','Bearer '+TOKEN)
+    elif auth in ('bearer','basic'): r.add_header('Authorization','Basic '+base64.b64encode(b'admin:mautic').decode())
     if auth=='basic-wrong-password': r.add_header('Authorization','Basic '+base64.b64encode(b'admin:nope').decode())
     if auth=='bearer-garbage': r.add_header('Authorization','Bearer garbage')
     class NR(urllib.request.HTTPRedirectHandler):
@@ -51,6 +52,9 @@ def recorded_version():
 VERSION=recorded_version()
 urllib.request.urlopen(urllib.request.Request(U+'/__fake/reset',method='POST',
     data=json.dumps({'config':{'version':VERSION}}).encode(),headers={'Content-Type':'application/json'}))
+# a client_credentials token of the fake's OAuth2 client, as the recordings used
+TOKEN=json.load(urllib.request.urlopen(urllib.request.Request(U+'/__fake/oauth2/issue',method='POST',
+    data=b'{}',headers={'Content-Type':'application/json'})))['access_token']
 ok=bad=0
 for l in open(TRANSCRIPTS):
     d=json.loads(l); n=d['name']; r=d['request']; s=d['response']

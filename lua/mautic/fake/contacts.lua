@@ -330,9 +330,15 @@ function _M.find_by_email(email)
   end
 end
 
+-- who edited: 7.0 also answers the user's id when that user logged in (Basic)
+local function modified_by(rec, ident)
+  rec.modifiedByUser = ident and ident.display or null
+  rec.modifiedBy = versions.has("modified_by_id") and ident and ident.kind == "basic" and ident.user_id or nil
+end
+
 local function touch(rec, ident)
   if not versions.has("frozen_date_modified") then rec.dateModified = util.iso() end
-  rec.modifiedByUser = ident and ident.display or null
+  modified_by(rec, ident)
   rec.fresh = false
 end
 _M.touch = touch
@@ -392,7 +398,7 @@ function _M.edit(F, rec, input, ident, replace)
   if fingerprint(rec) ~= before then
     touch(rec, ident)
   else
-    rec.modifiedByUser = ident and ident.display or null
+    modified_by(rec, ident)
     rec.fresh = false
   end
   return rec
@@ -463,7 +469,7 @@ function _M.serialize(F, rec, ctx)
   ctx = ctx or {}
   local fresh = ctx.fresh and rec.fresh
   local e = O{ "isPublished", true, "dateAdded", rec.dateAdded, "dateModified", rec.dateModified,
-               "createdBy", null, "createdByUser", rec.createdByUser, "modifiedBy", null,
+               "createdBy", null, "createdByUser", rec.createdByUser, "modifiedBy", rec.modifiedBy or null,
                "modifiedByUser", rec.modifiedByUser, "id", ctx.deleted and null or rec.id,
                "points", rec.points, "color", rec.color,
                "fields", _M.fields_block(rec, { fresh = fresh, columns = ctx.columns, deleted = ctx.deleted,

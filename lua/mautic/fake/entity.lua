@@ -204,12 +204,20 @@ local function message_channel_enabled(name)
 end
 _M.message_channel_enabled = message_channel_enabled
 
+-- what 7.0's user form says about an empty object
+local EMPTY_USER = {
+  { "username", "Username is required." }, { "firstName", "First name is required." },
+  { "lastName", "Last name is required." }, { "email", "The email entered is invalid." },
+  { "password", "Password cannot be blank." }, { "role", "A role must be chosen for this user." },
+}
+
 -- what real Mautic refuses before its form sees the input
 local function early_refusal(F, input, creating, replace)
   if F.path == "tags" and (creating or replace) and util.is_empty(input.tag) then
     return responses.uncaught(500)
   end
   if F.path == "users" and creating and #json.keys(input) == 0 then
+    if versions.has("user_form_on_empty") then return responses.validation(EMPTY_USER) end
     return responses.uncaught(500)
   end
   if F.path == "assets" and creating then
@@ -274,12 +282,24 @@ function FORM_ERRORS.hooks(input, errors)
   end
 end
 
+-- what 7.0 refuses in a PUT before 5.1's checks would
+local function replace_refusal70(F, input)
+  if F.path == "dynamiccontents" and versions.has("dynamic_content_needs_type") and util.is_empty(input.type) then
+    return responses.uncaught(500)     -- the NOT NULL type column
+  end
+  if F.object and versions.has("field_limit_required") and util.is_empty(input.charLengthLimit) then
+    return responses.validation({ { "charLengthLimit", "This value should not be blank." } })
+  end
+end
+
 -- what real Mautic refuses once the form has passed (on save)
 local function late_refusal(F, input, creating, replace)
   if F.path == "campaigns" and creating and #util.list(input.events) == 0 then
     return responses.bad_request("At least one event is required. Use the Launch Campaign Builder button to add one.")
   end
   if replace then
+    local refusal = replace_refusal70(F, input)
+    if refusal then return refusal end
     if F.path == "assets" and util.is_empty(input.language) then
       return responses.validation({ { "language", "A value is required." } })
     end

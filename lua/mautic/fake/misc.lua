@@ -5,6 +5,7 @@ local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local versions = require "mautic.fake.versions"
 local data = require "mautic.fake.data.templates"
 local stats = require "mautic.fake.stats"
 local contacts = require "mautic.fake.contacts"
@@ -31,6 +32,9 @@ local function sub_delete(fam, item_key, list_key, param, missing_msg)
     local e = store.get(fam, req.params.id)
     if not e then return not_found() end
     local ids = req.args[param]
+    if ids == nil and param == "fields" and versions.has("fields_delete_without_ids") then
+      ids = {}      -- 7.0 deletes nothing and answers the form
+    end
     if ids == nil or (type(ids) ~= "table") then return responses.bad_request(missing_msg) end
     local drop = {}
     for _, id in ipairs(util.list(ids)) do drop[tonumber(id) or -1] = true end

@@ -104,19 +104,21 @@ for _, F in ipairs(families.list) do
   LIST[F.list] = LIST[F.list] or F.path
 end
 
+-- a whole entity, not the short form verbs answer (a contact's segments, a
+-- campaign named by its events): those stay as 5.1 has them
 local function is_entity(v)
-  return json.is_obj(v) and (v.id ~= nil or v.name ~= nil or v.title ~= nil)
+  return json.is_obj(v) and (v.isPublished ~= nil or v.slotName ~= nil or (v.score ~= nil and v.fields ~= nil))
 end
 
 local function each(list, fam)
   if json.is_arr(list) then
     local out = A{}
-    for i, e in ipairs(list) do out[i] = _M.entity(fam, e) end
+    for i, e in ipairs(list) do out[i] = is_entity(e) and _M.entity(fam, e) or e end
     return out
   end
   if json.is_obj(list) then
     local out = json.obj()
-    for _, k in ipairs(json.keys(list)) do out[k] = _M.entity(fam, list[k]) end
+    for _, k in ipairs(json.keys(list)) do out[k] = is_entity(list[k]) and _M.entity(fam, list[k]) or list[k] end
     return out
   end
   return list

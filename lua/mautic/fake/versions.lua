@@ -15,6 +15,7 @@ local FACTS = {
     no_rate_limiter = true,        -- §1.5: never 429, no X-RateLimit-* headers
     modified_on_create = true,     -- §1.3: dateModified = dateAdded, modifiedByUser = the creator
     frozen_date_modified = true,   -- §1.3: an edit moves modifiedByUser, not dateModified
+    modified_by_id = true,         -- §1.3: a contact edited with Basic answers modifiedBy <user id>
     projects = true,               -- §1.3: "projects": [] on 14 families
     dynamic_content_type = true,   -- §1.3: dynamicContent loses its audit keys, gains "type"
     field_index = true,            -- §1.3: fields gain isIndex and charLengthLimit
@@ -29,7 +30,12 @@ local FACTS = {
     basic_challenge = true,        -- §1.4: wrong Basic password: 401, empty body, WWW-Authenticate
     lowercase_charset = true,      -- §1.4: "text/html; charset=utf-8" on redirect pages
     campaign_transfer = true,      -- §1.6: /api/campaigns/export/{id}, /api/campaigns/import
-    status_changes = true,         -- §1.2: the 11 status codes that changed
+    -- §1.2, the status codes that changed:
+    dynamic_content_needs_type = true,  -- a PUT without "type" is an uncaught 500 (batch too)
+    field_limit_required = true,        -- a field PUT without charLengthLimit: 400 (not 500)
+    user_form_on_empty = true,          -- users/new {}: 400 with details (not 500)
+    fields_delete_without_ids = true,   -- forms/{id}/fields/delete without fields[]: 200, unchanged
+    upload_needs_file = true,           -- files upload without a file: 406 (not 200 {"file":[]})
   },
 }
 
