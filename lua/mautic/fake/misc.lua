@@ -11,6 +11,7 @@ local stats = require "mautic.fake.stats"
 local contacts = require "mautic.fake.contacts"
 local admin = require "mautic.fake.admin"
 local campaign_events = require "mautic.fake.campaign_events"
+local campaign_transfer = require "mautic.fake.campaign_transfer"
 local reports = require "mautic.fake.reports"
 local widgets = require "mautic.fake.widgets"
 local files = require "mautic.fake.files"
@@ -121,9 +122,10 @@ function _M.focus_js(req)
   return ok(O{ "js", "(function(window){window.MauticFocus" .. f.id .. "=function(){};})(window);" })
 end
 
--- modules with routes of their own (campaign events, reports, dashboard data,
+-- modules with routes of their own (campaign events, export and import, reports, dashboard data,
 -- files, form submissions, stats, themes, public tracking), in this order
-local EXTRA_MODULES = { campaign_events, reports, widgets, files, forms_submissions, stats, themes, tracking }
+local EXTRA_MODULES = { campaign_events, campaign_transfer, reports, widgets, files, forms_submissions, stats,
+                        themes, tracking }
 
 -- GET /__fake/state/<name> for side tables: admin.lua answers families only,
 -- so its state() is wrapped here (hook: admin.state(fam) -> JSON value | nil)
