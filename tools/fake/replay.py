@@ -4,7 +4,10 @@ headers and JSON structure (key order included):
     python3 tools/fake/replay.py http://127.0.0.1:PORT transcripts.jsonl [name-regex]
 Bearer requests carry a client_credentials token the fake issues (as recorded); OAuth, rate-limit and
 limited-user exchanges are skipped. The fake is switched to the Mautic version
-the recording answered as (its first Mautic-Version header: 5.1.0 or 7.0.0)."""
+the recording answered as (its first Mautic-Version header: 5.1.0 or 7.0.0).
+Uuids are random on both sides: each "uuid" a recorded answer holds is mapped
+to the one the fake answered in the same place, and replaced in later request
+bodies (a 7.0 campaign export, then its import)."""
 import json, sys, urllib.request, base64, re
 from collections import OrderedDict
 U=sys.argv[1]; TRANSCRIPTS=sys.argv[2]; only=sys.argv[3] if len(sys.argv)>3 else None
@@ -55,11 +58,23 @@ urllib.request.urlopen(urllib.request.Request(U+'/__fake/reset',method='POST',
 # a client_credentials token of the fake's OAuth2 client, as the recordings used
 TOKEN=json.load(urllib.request.urlopen(urllib.request.Request(U+'/__fake/oauth2/issue',method='POST',
     data=b'{}',headers={'Content-Type':'application/json'})))['access_token']
+UUIDS={}
+def learn_uuids(real, fake):
+    if isinstance(real,dict) and isinstance(fake,dict):
+        for k,v in real.items():
+            if k=='uuid' and isinstance(v,str) and isinstance(fake.get(k),str): UUIDS[v]=fake[k]
+            else: learn_uuids(v, fake.get(k))
+    elif isinstance(real,list) and isinstance(fake,list):
+        for x,y in zip(real,fake): learn_uuids(x,y)
+def with_uuids(body):
+    if body is None: return None
+    for a,b in UUIDS.items(): body=body.replace(a,b)
+    return body
 ok=bad=0
 for l in open(TRANSCRIPTS):
     d=json.loads(l); n=d['name']; r=d['request']; s=d['response']
     if n.startswith(('auth.oauth2','auth.oauth1','ratelimit','auth.bearer.in_query','auth.bearer.expired','auth.limited')): continue
-    st,h,b=req(r['method'],r['path'],r['query'],r['content_type'],r['body'],r['auth'])
+    st,h,b=req(r['method'],r['path'],r['query'],r['content_type'],with_uuids(r['body']),r['auth'])
     if only and not re.search(only,n): continue
     probs=[]
     if st!=s['status']: probs.append('status real %s fake %s'%(s['status'],st))
@@ -70,6 +85,7 @@ for l in open(TRANSCRIPTS):
         ra=json.loads(s['body'],object_pairs_hook=OrderedDict) if s['body'] else None
         fa=json.loads(b,object_pairs_hook=OrderedDict) if b else None
         if ra is not None or fa is not None:
+            learn_uuids(ra,fa)
             dd=diff(skel(ra),skel(fa))
             if dd: probs+=dd[:4]
             if isinstance(ra,dict) and isinstance(fa,dict):

@@ -24,6 +24,8 @@ local FACTS = {
     form_field_width = true,       -- §1.3: form fields gain isReadOnly and fieldWidth
     form_mapping_shown = true,     -- §1.3: a form read back shows mappedObject/mappedField
     focus_cache_null = true,       -- §1.3: a focus answers cache null
+    themes70 = true,               -- §1.3: 23 more themes (data/themes70.lua)
+    report_dnc_preferences = true, -- §1.3: the email report's dataColumns gain dnc_preferences
     owner_email = true,            -- §1.3: contacts/list/owners entries carry email
     symfony7_values = true,        -- §1.3: field values checked by Symfony 7's rules and texts
                                    -- ("The selected choice is invalid.", field_values.lua)
