@@ -411,6 +411,7 @@ function _M.create(F, input, ident)
   derive(F, e, input, false, true)
   local is_field = F.path == "fields/contact" or F.path == "fields/company"
   if is_field and input.order == nil then e.order = field_order.new_order() end
+  if is_field and input.isShortVisible == nil and versions.has("field_short_hidden") then e.isShortVisible = false end
   store.put(F.path, e.id, e)
   if is_field then
     field_order.reorder(e)

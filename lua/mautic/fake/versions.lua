@@ -19,6 +19,7 @@ local FACTS = {
     projects = true,               -- §1.3: "projects": [] on 14 families
     dynamic_content_type = true,   -- §1.3: dynamicContent loses its audit keys, gains "type"
     field_index = true,            -- §1.3: fields gain isIndex and charLengthLimit
+    field_short_hidden = true,     -- §1.3: a field created through the API has isShortVisible false
     email_preheader = true,        -- §1.3: emails gain preheaderText
     reshaped_entities = true,      -- §1.3: the /api answers go through shape70.lua
     form_field_width = true,       -- §1.3: form fields gain isReadOnly and fieldWidth
