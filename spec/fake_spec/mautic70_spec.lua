@@ -166,6 +166,16 @@ describe("fake Mautic 7.0", function()
       assert.equal("string", type(owners[1].email))
     end)
 
+    it("texts and tables as 7.0 has them: triggers, stats columns, an unknown owner", function()
+      assert.equal(S.transcript("hooks.triggers", "7.0").response.body, req("GET", "/api/hooks/triggers").raw)
+      assert.equal(S.transcript("stats.tables", "7.0").response.body,
+                   req("GET", "/api/stats/no_such_table").raw)
+      local r = req("POST", "/api/contacts/new", { json = { firstname = "A", owner = 999 } })
+      assert.equal("owner: The selected choice is invalid.", r.body.errors[1].message)
+      as51()
+      assert.matches("commpany", req("GET", "/api/hooks/triggers").raw, 1, true)
+    end)
+
     it("form fields gain isReadOnly and fieldWidth, and a read form shows its mapping", function()
       local form = create("forms", { name = "F", fields = { { label = "Email", alias = "email", type = "email",
                                                             leadField = "email" } } }, "form")

@@ -68,7 +68,8 @@ local function form_results(input)
   if owner ~= nil and owner ~= null and owner ~= "" then
     local oid = type(owner) == "table" and owner.id or owner
     if not store.get("users", util.int(oid)) then
-      errors[#errors + 1] = { "owner", "This value is not valid." }
+      errors[#errors + 1] = { "owner", versions.has("symfony7_values") and "The selected choice is invalid."
+                                         or "This value is not valid." }
     end
   end
   if #errors > 0 then return nil, responses.validation(errors) end

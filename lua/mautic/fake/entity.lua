@@ -468,6 +468,14 @@ function _M.preview(F, e, input, replace)
   end
   apply(F, copy, input, false, 0)
   if F.path == "assets" and util.is_empty(copy.alias) then copy.downloadUrl = null end
+  if replace and F.object and versions.has("field_limit_required") then
+    -- 7.0's field form keeps what is not a form field and reads its unchecked toggles as false
+    copy.alias, copy.object = e.alias, e.object
+    for _, k in ipairs({ "isFixed", "isShortVisible", "isPubliclyUpdatable" }) do
+      if input[k] == nil then copy[k] = false end
+    end
+    copy.charLengthLimit = null
+  end
   return copy
 end
 

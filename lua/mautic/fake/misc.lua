@@ -24,8 +24,13 @@ local ok, not_found = responses.ok, responses.not_found
 
 local _M = {}
 
+-- 7.0 fixed the spelling of one webhook trigger's description
 local function static(name)
-  return function() return { status = 200, raw = data.static[name], version = true } end
+  return function()
+    local raw = data.static[name]
+    if name == "hooks.triggers" and versions.has("hook_text_fixed") then raw = raw:gsub("commpany", "company") end
+    return { status = 200, raw = raw, version = true }
+  end
 end
 
 local function sub_delete(fam, item_key, list_key, param, missing_msg)

@@ -46,9 +46,13 @@ end
 
 local function field(e)
   if not versions.has("field_index") then return e end
-  local limit = store.extra("field_limits")[e.id]
-  return reshape(e, nil, nil, { { "isIndex", e.alias == "email" },
-                                { "charLengthLimit", type(limit) == "number" and limit or 64 } })
+  local limit = e.charLengthLimit                 -- set (null) only by a refused PUT's preview
+  if limit == nil then
+    limit = store.extra("field_limits")[e.id]
+    if type(limit) ~= "number" then limit = 64 end
+  end
+  return reshape(e, { charLengthLimit = true }, nil, { { "isIndex", e.alias == "email" },
+                                                       { "charLengthLimit", limit } })
 end
 FAMILY["fields/contact"], FAMILY["fields/company"] = field, field
 

@@ -27,6 +27,8 @@ local FACTS = {
     focus_cache_null = true,       -- §1.3: a focus answers cache null
     themes70 = true,               -- §1.3: 23 more themes (data/themes70.lua)
     report_dnc_preferences = true, -- §1.3: the email report's dataColumns gain dnc_preferences
+    event_log_queue = true,        -- §1.3: stats campaign_lead_event_log gains date_queued, version
+    hook_text_fixed = true,        -- §1.3: hooks/triggers spells "company" (5.1: "commpany")
     owner_email = true,            -- §1.3: contacts/list/owners entries carry email
     symfony7_values = true,        -- §1.3: field values checked by Symfony 7's rules and texts
                                    -- ("The selected choice is invalid.", field_values.lua)
