@@ -155,6 +155,8 @@ describe("fake Mautic 7.0", function()
       assert.is_false(f.isIndex)
       assert.equal(64, f.charLengthLimit)
       assert.is_false(f.isShortVisible)
+      r = req("PATCH", "/api/fields/contact/" .. f.id .. "/edit", { json = { charLengthLimit = 100 } })
+      assert.equal(100, r.body.field.charLengthLimit)
     end)
 
     it("emails gain preheaderText, focus answers cache null, owners carry email", function()

@@ -441,6 +441,9 @@ function _M.edit(F, e, input, ident, replace)
     if replace and input.order == nil then e.order = null end
     if replace and input.group == nil then e.group = null end
     field_order.reorder(e)
+    -- 7.0 answers the limit, so an edit of it shows (and is checked from then on)
+    local limit = util.int(input.charLengthLimit)
+    if limit and versions.has("field_index") then store.extra("field_limits")[e.id] = limit end
   end
   return e
 end
