@@ -99,21 +99,24 @@ end
 
 function S.keys(obj) return json.keys(obj) end
 
--- the recorded exchange named `name` from the golden transcripts, if available
-local transcripts
-function S.transcript(name)
-  if not transcripts then
-    transcripts = {}
-    local f = io.open("/work/shared/reference/real-mautic-5.1/transcripts.jsonl")
+-- the recorded exchange named `name` from the golden transcripts of real Mautic
+-- `version` ("5.1", the default, or "7.0"), if available
+local transcripts = {}
+function S.transcript(name, version)
+  version = version or "5.1"
+  if not transcripts[version] then
+    local t = {}
+    transcripts[version] = t
+    local f = io.open("/work/shared/reference/real-mautic-" .. version .. "/transcripts.jsonl")
     if f then
       for line in f:lines() do
         local n = line:match('^{"name": "([^"]+)"')
-        if n then transcripts[n] = line end
+        if n then t[n] = line end
       end
       f:close()
     end
   end
-  local line = transcripts[name]
+  local line = transcripts[version][name]
   if not line then return nil end
   local t = json.decode(line)
   t.response.decoded = t.response.body and json.decode(t.response.body)

@@ -2,8 +2,12 @@
 """Replay the golden transcripts against a running fake and compare status,
 headers and JSON structure (key order included):
     python3 tools/fake/replay.py http://127.0.0.1:PORT transcripts.jsonl [name-regex]
-Bearer requests are sent with Basic admin:mautic; OAuth, rate-limit and
-limited-user exchanges are skipped."""
+Bearer requests carry a client_credentials token the fake issues (as recorded); OAuth, rate-limit and
+limited-user exchanges are skipped. The fake is switched to the Mautic version
+the recording answered as (its first Mautic-Version header: 5.1.0 or 7.0.0).
+Uuids are random on both sides: each "uuid" a recorded answer holds is mapped
+to the one the fake answered in the same place, and replaced in later request
+bodies (a 7.0 campaign export, then its import)."""
 import json, sys, urllib.request, base64, re
 from collections import OrderedDict
 U=sys.argv[1]; TRANSCRIPTS=sys.argv[2]; only=sys.argv[3] if len(sys.argv)>3 else None
@@ -12,7 +16,8 @@ def req(method, path, query, ct, body, auth):
     data=body.encode() if body is not None else None
     r=urllib.request.Request(url, data=data, method=method)
     if ct: r.add_header('Content-Type', ct)
-    if auth in ('bearer','basic'): r.add_header('Authorization','Basic '+base64.b64encode(b'admin:mautic').decode())
+    if auth=='bearer' and TOKEN: r.add_header('Authorization','Bearer '+TOKEN)
+    elif auth in ('bearer','basic'): r.add_header('Authorization','Basic '+base64.b64encode(b'admin:mautic').decode())
     if auth=='basic-wrong-password': r.add_header('Authorization','Basic '+base64.b64encode(b'admin:nope').decode())
     if auth=='bearer-garbage': r.add_header('Authorization','Bearer garbage')
     class NR(urllib.request.HTTPRedirectHandler):
@@ -42,12 +47,34 @@ def diff(a,b,path=''):
         return out
     if a!=b: return ['%s: %s vs %s'%(path,a,b)]
     return []
-urllib.request.urlopen(urllib.request.Request(U+'/__fake/reset',method='POST'))
+def recorded_version():
+    for l in open(TRANSCRIPTS):
+        v=json.loads(l)['response']['headers'].get('mautic-version')
+        if v: return v
+    return '5.1.0'
+VERSION=recorded_version()
+urllib.request.urlopen(urllib.request.Request(U+'/__fake/reset',method='POST',
+    data=json.dumps({'config':{'version':VERSION}}).encode(),headers={'Content-Type':'application/json'}))
+# a client_credentials token of the fake's OAuth2 client, as the recordings used
+TOKEN=json.load(urllib.request.urlopen(urllib.request.Request(U+'/__fake/oauth2/issue',method='POST',
+    data=b'{}',headers={'Content-Type':'application/json'})))['access_token']
+UUIDS={}
+def learn_uuids(real, fake):
+    if isinstance(real,dict) and isinstance(fake,dict):
+        for k,v in real.items():
+            if k=='uuid' and isinstance(v,str) and isinstance(fake.get(k),str): UUIDS[v]=fake[k]
+            else: learn_uuids(v, fake.get(k))
+    elif isinstance(real,list) and isinstance(fake,list):
+        for x,y in zip(real,fake): learn_uuids(x,y)
+def with_uuids(body):
+    if body is None: return None
+    for a,b in UUIDS.items(): body=body.replace(a,b)
+    return body
 ok=bad=0
 for l in open(TRANSCRIPTS):
     d=json.loads(l); n=d['name']; r=d['request']; s=d['response']
     if n.startswith(('auth.oauth2','auth.oauth1','ratelimit','auth.bearer.in_query','auth.bearer.expired','auth.limited')): continue
-    st,h,b=req(r['method'],r['path'],r['query'],r['content_type'],r['body'],r['auth'])
+    st,h,b=req(r['method'],r['path'],r['query'],r['content_type'],with_uuids(r['body']),r['auth'])
     if only and not re.search(only,n): continue
     probs=[]
     if st!=s['status']: probs.append('status real %s fake %s'%(s['status'],st))
@@ -58,6 +85,7 @@ for l in open(TRANSCRIPTS):
         ra=json.loads(s['body'],object_pairs_hook=OrderedDict) if s['body'] else None
         fa=json.loads(b,object_pairs_hook=OrderedDict) if b else None
         if ra is not None or fa is not None:
+            learn_uuids(ra,fa)
             dd=diff(skel(ra),skel(fa))
             if dd: probs+=dd[:4]
             if isinstance(ra,dict) and isinstance(fa,dict):
@@ -71,4 +99,4 @@ for l in open(TRANSCRIPTS):
     if probs:
         bad+=1; print('X',n,r['method'],r['path'],r['query']); [print('    ',p) for p in probs]
     else: ok+=1
-print('ok',ok,'bad',bad)
+print('ok',ok,'bad',bad,'(Mautic %s)'%VERSION)

@@ -23,6 +23,7 @@ local families = require "mautic.fake.families"
 local crud = require "mautic.fake.crud"
 local verbs = require "mautic.fake.verbs"
 local misc = require "mautic.fake.misc"
+local shape70 = require "mautic.fake.shape70"
 local v2 = require "mautic.fake.v2"
 local install_states = require "mautic.fake.install_states"
 
@@ -109,7 +110,7 @@ local function redirect_slash(req)
     '        <meta http-equiv="refresh" content="0;url=\'' .. url .. '\'" />\n\n' ..
     '        <title>Redirecting to ' .. url .. '</title>\n    </head>\n    <body>\n' ..
     '        Redirecting to <a href="' .. url .. '">' .. url .. '</a>.\n    </body>\n</html>'
-  return { status = 301, raw = html, content_type = "text/html; charset=UTF-8", headers = { Location = url } }
+  return { status = 301, raw = html, content_type = responses.html_type(), headers = { Location = url } }
 end
 
 local function dispatch(req)
@@ -158,6 +159,7 @@ local function answer(req)
     ngx.log(ngx.ERR, "fake-mautic: handler error: ", tostring(res))
     res = responses.uncaught(500)
   end
+  if req.path:sub(1, 5) == "/api/" then res = shape70.answer(res) end
   return res
 end
 

@@ -9,6 +9,7 @@
 -- ?access_token= via auth.query_token) and "oauth" OAuth1a signatures
 -- (oauth1.lua, only with config oauth1 = true).
 local config = require "mautic.fake.config"
+local versions = require "mautic.fake.versions"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
@@ -25,6 +26,10 @@ function _M.denied()
 end
 
 function _M.invalid_credentials()
+  if versions.has("basic_challenge") then
+    -- 7.0's firewall asks for Basic credentials again: no body, a challenge
+    return { status = 401, raw = "", version = false, headers = { ["WWW-Authenticate"] = 'Basic realm="Secured Area"' } }
+  end
   return responses.plain_error(401, "Authorization denied, invalid credentials.", "access_denied")
 end
 

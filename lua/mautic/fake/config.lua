@@ -3,13 +3,17 @@ local json = require "mautic.fake.json"
 
 local _M = {}
 
+-- the version a reset goes back to: 5.1 unless the server was started as
+-- another (fake-mautic start --mautic 7.0 sets it before the first request)
+local default_version = "5.1.0"
+
 local function defaults()
   return {
     users = { admin = "mautic" },   -- Basic auth credentials: name -> password
     batch_limit = 200,              -- api_batch_max_limit
     rate_limit = 0,                 -- calls per hour per credential; 0 = off
     rate_limit_window = 3600,       -- seconds of one rate-limit budget
-    version = "5.1.0",              -- Mautic-Version header
+    version = default_version,      -- the Mautic it answers as (versions.lua), its Mautic-Version
     default_limit = 30,             -- list page size when no limit is given
     tokens = {},                    -- extra bearer tokens accepted: token -> { expires_at = epoch } | true
     -- OAuth2 (see oauth2.lua): client_id -> { secret =, redirect_uri = string | [strings], user = }
@@ -47,8 +51,20 @@ _M.checks = {}
 
 _M.current = defaults()
 
+--- The version this server answers as after every reset ("7.0.0").
+function _M.set_default_version(v)
+  default_version = v
+  _M.current.version = v
+end
+
 function _M.reset()
   _M.current = defaults()
+
+--- The version this server answers as after every reset ("7.0.0").
+function _M.set_default_version(v)
+  default_version = v
+  _M.current.version = v
+end
 end
 
 local plain = json.plain   -- config is read by key

@@ -4,6 +4,7 @@ local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local versions = require "mautic.fake.versions"
 local fielded = require "mautic.fake.fielded"
 local search = require "mautic.fake.search"
 local fv = require "mautic.fake.field_values"
@@ -67,7 +68,8 @@ local function form_results(input)
   if owner ~= nil and owner ~= null and owner ~= "" then
     local oid = type(owner) == "table" and owner.id or owner
     if not store.get("users", util.int(oid)) then
-      errors[#errors + 1] = { "owner", "This value is not valid." }
+      errors[#errors + 1] = { "owner", versions.has("symfony7_values") and "The selected choice is invalid."
+                                         or "This value is not valid." }
     end
   end
   if #errors > 0 then return nil, responses.validation(errors) end
@@ -80,9 +82,11 @@ local IDENTIFYING = { "email", "firstname", "lastname", "company" }
 
 local function new_record(ident)
   local now = util.iso()
+  local who = ident and ident.display or null
+  local stamped = versions.has("modified_on_create")   -- 7.0 fills both at creation
   return {
-    id = nil, isPublished = true, dateAdded = now, dateModified = null,
-    createdByUser = ident and ident.display or null, modifiedByUser = null,
+    id = nil, isPublished = true, dateAdded = now, dateModified = stamped and now or null,
+    createdByUser = who, modifiedByUser = stamped and who or null,
     points = 0, color = null, values = {}, owner = nil, tags = {}, utmtags = {},
     stage = nil, dateIdentified = null, lastActive = null, dnc = {}, fresh = true,
   }
@@ -327,9 +331,15 @@ function _M.find_by_email(email)
   end
 end
 
-local function touch(rec, ident)
-  rec.dateModified = util.iso()
+-- who edited: 7.0 also answers the user's id when that user logged in (Basic)
+local function modified_by(rec, ident)
   rec.modifiedByUser = ident and ident.display or null
+  rec.modifiedBy = versions.has("modified_by_id") and ident and ident.kind == "basic" and ident.user_id or nil
+end
+
+local function touch(rec, ident)
+  if not versions.has("frozen_date_modified") then rec.dateModified = util.iso() end
+  modified_by(rec, ident)
   rec.fresh = false
 end
 _M.touch = touch
@@ -389,7 +399,7 @@ function _M.edit(F, rec, input, ident, replace)
   if fingerprint(rec) ~= before then
     touch(rec, ident)
   else
-    rec.modifiedByUser = ident and ident.display or null
+    modified_by(rec, ident)
     rec.fresh = false
   end
   return rec
@@ -460,7 +470,7 @@ function _M.serialize(F, rec, ctx)
   ctx = ctx or {}
   local fresh = ctx.fresh and rec.fresh
   local e = O{ "isPublished", true, "dateAdded", rec.dateAdded, "dateModified", rec.dateModified,
-               "createdBy", null, "createdByUser", rec.createdByUser, "modifiedBy", null,
+               "createdBy", null, "createdByUser", rec.createdByUser, "modifiedBy", rec.modifiedBy or null,
                "modifiedByUser", rec.modifiedByUser, "id", ctx.deleted and null or rec.id,
                "points", rec.points, "color", rec.color,
                "fields", _M.fields_block(rec, { fresh = fresh, columns = ctx.columns, deleted = ctx.deleted,

@@ -16,6 +16,7 @@ local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
 local data = require "mautic.fake.data.templates"
 local config = require "mautic.fake.config"
+local versions = require "mautic.fake.versions"
 local field_order = require "mautic.fake.field_order"
 local fv = require "mautic.fake.field_values"
 local password = require "mautic.fake.password"
@@ -203,12 +204,20 @@ local function message_channel_enabled(name)
 end
 _M.message_channel_enabled = message_channel_enabled
 
+-- what 7.0's user form says about an empty object
+local EMPTY_USER = {
+  { "username", "Username is required." }, { "firstName", "First name is required." },
+  { "lastName", "Last name is required." }, { "email", "The email entered is invalid." },
+  { "password", "Password cannot be blank." }, { "role", "A role must be chosen for this user." },
+}
+
 -- what real Mautic refuses before its form sees the input
 local function early_refusal(F, input, creating, replace)
   if F.path == "tags" and (creating or replace) and util.is_empty(input.tag) then
     return responses.uncaught(500)
   end
   if F.path == "users" and creating and #json.keys(input) == 0 then
+    if versions.has("user_form_on_empty") then return responses.validation(EMPTY_USER) end
     return responses.uncaught(500)
   end
   if F.path == "assets" and creating then
@@ -273,12 +282,24 @@ function FORM_ERRORS.hooks(input, errors)
   end
 end
 
+-- what 7.0 refuses in a PUT before 5.1's checks would
+local function replace_refusal70(F, input)
+  if F.path == "dynamiccontents" and versions.has("dynamic_content_needs_type") and util.is_empty(input.type) then
+    return responses.uncaught(500)     -- the NOT NULL type column
+  end
+  if F.object and versions.has("field_limit_required") and util.is_empty(input.charLengthLimit) then
+    return responses.validation({ { "charLengthLimit", "This value should not be blank." } })
+  end
+end
+
 -- what real Mautic refuses once the form has passed (on save)
 local function late_refusal(F, input, creating, replace)
   if F.path == "campaigns" and creating and #util.list(input.events) == 0 then
     return responses.bad_request("At least one event is required. Use the Launch Campaign Builder button to add one.")
   end
   if replace then
+    local refusal = replace_refusal70(F, input)
+    if refusal then return refusal end
     if F.path == "assets" and util.is_empty(input.language) then
       return responses.validation({ { "language", "A value is required." } })
     end
@@ -365,7 +386,8 @@ local function apply(F, e, input, replace, category)
 end
 
 local function stamp_modified(e, ident)
-  if e.dateModified ~= nil then e.dateModified = util.iso() end
+  -- 7.0 (since 6.0.4) never moves dateModified after the create
+  if e.dateModified ~= nil and not versions.has("frozen_date_modified") then e.dateModified = util.iso() end
   if e.modifiedByUser ~= nil then e.modifiedByUser = ident and ident.display or null end
 end
 
@@ -380,14 +402,16 @@ function _M.create(F, input, ident)
   e.id = store.next_id(F.path)
   local now = util.iso()
   if e.dateAdded ~= nil then e.dateAdded = now end
-  if e.dateModified ~= nil and tpl.dateModified ~= null then e.dateModified = now end
+  local stamped = versions.has("modified_on_create")   -- 7.0 fills both at creation
+  if e.dateModified ~= nil and (stamped or tpl.dateModified ~= null) then e.dateModified = now end
   if e.createdByUser ~= nil then e.createdByUser = ident and ident.display or null end
-  if e.modifiedByUser ~= nil and tpl.modifiedByUser ~= null then
+  if e.modifiedByUser ~= nil and (stamped or tpl.modifiedByUser ~= null) then
     e.modifiedByUser = ident and ident.display or null
   end
   derive(F, e, input, false, true)
   local is_field = F.path == "fields/contact" or F.path == "fields/company"
   if is_field and input.order == nil then e.order = field_order.new_order() end
+  if is_field and input.isShortVisible == nil and versions.has("field_short_hidden") then e.isShortVisible = false end
   store.put(F.path, e.id, e)
   if is_field then
     field_order.reorder(e)
@@ -417,6 +441,9 @@ function _M.edit(F, e, input, ident, replace)
     if replace and input.order == nil then e.order = null end
     if replace and input.group == nil then e.group = null end
     field_order.reorder(e)
+    -- 7.0 answers the limit, so an edit of it shows (and is checked from then on)
+    local limit = util.int(input.charLengthLimit)
+    if limit and versions.has("field_index") then store.extra("field_limits")[e.id] = limit end
   end
   return e
 end
@@ -444,12 +471,20 @@ function _M.preview(F, e, input, replace)
   end
   apply(F, copy, input, false, 0)
   if F.path == "assets" and util.is_empty(copy.alias) then copy.downloadUrl = null end
+  if replace and F.object and versions.has("field_limit_required") then
+    -- 7.0's field form keeps what is not a form field and reads its unchecked toggles as false
+    copy.alias, copy.object = e.alias, e.object
+    for _, k in ipairs({ "isFixed", "isShortVisible", "isPubliclyUpdatable" }) do
+      if input[k] == nil then copy[k] = false end
+    end
+    copy.charLengthLimit = null
+  end
   return copy
 end
 
 function _M.serialize(F, e, ctx)
   local input = ctx and ctx.input
-  if F.path == "forms" and input == nil then
+  if F.path == "forms" and input == nil and not versions.has("form_mapping_shown") then
     -- where a field maps to is worked out when the form is saved, not stored
     local out = json.copy(e)
     for _, f in ipairs(util.list(out.fields)) do

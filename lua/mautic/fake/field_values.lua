@@ -10,7 +10,7 @@
 --               check): a value the form left empty can still come from there
 --               -> shown, stored (nil: empty) | nil, "db" (the database refuses it: 500)
 local json = require "mautic.fake.json"
-local config = require "mautic.fake.config"
+local versions = require "mautic.fake.versions"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
 local dates = require "mautic.dates"
@@ -31,14 +31,11 @@ local function data(name)
   return DATA[name]
 end
 
--- 7.x answers with newer Symfony texts
-local function major()
-  return tonumber(tostring(config.get("version") or "5.1.0"):match("^(%d+)")) or 5
-end
-_M.major = major
+-- 7.x validates field values with newer Symfony rules and texts (versions.lua)
+local function newer() return versions.has("symfony7_values") end
 
 local function msg(kind)
-  local new = major() >= 7
+  local new = newer()
   if kind == "choice" then return new and "The selected choice is invalid." or "This value is not valid." end
   if kind == "number" then return new and "Please enter a number." or "This value is not valid." end
   return "This value is not valid."
@@ -336,7 +333,7 @@ local CHOICE_DATA = { country = "countries", region = "regions", locale = "local
 local function in_choices(f, s)
   local src = CHOICE_DATA[f.type]
   -- 7.x names Turkey by its ISO name
-  if f.type == "country" and major() >= 7 then
+  if f.type == "country" and newer() then
     if s == "Turkey" then return false end
     if s == "T\195\188rkiye" then return true end
   end
@@ -403,7 +400,7 @@ local function form_date(f, v)
   local ts = _M.strtotime(s)
   if not ts then return { absent = true } end
   local pattern = DATE_FMT[t]
-  if t == "time" or (t == "datetime" and major() < 7) then pattern = pattern:gsub("%%S$", "00") end
+  if t == "time" or (t == "datetime" and not newer()) then pattern = pattern:gsub("%%S$", "00") end
   return { value = fmt_epoch(ts, pattern) }
 end
 
@@ -581,7 +578,7 @@ end
 -- use for. -> properties | nil, error response
 function _M.field_properties(t, props, object)
   if not TYPES[t] then
-    local m = major() >= 7 and "The selected choice is invalid." or "This value is not valid."
+    local m = newer() and "The selected choice is invalid." or "This value is not valid."
     return nil, responses.validation({ { "type", m }, { "charLengthLimit", "This value should not be blank." } })
   end
   if type(props) ~= "table" or props == null then props = json.obj() end
@@ -592,7 +589,7 @@ function _M.field_properties(t, props, object)
   local allowed = PROPERTIES[t] or {}
   local out = json.obj()
   for _, k in ipairs(json.is_obj(props) and json.keys(props) or {}) do
-    if allowed[k] or major() >= 7 then out[k] = props[k] end
+    if allowed[k] or newer() then out[k] = props[k] end
   end
   if allowed.list then
     local list = out.list
@@ -606,7 +603,7 @@ function _M.field_properties(t, props, object)
         out.list = items
       end
     elseif type(list) == "string" then
-      if major() >= 7 then return nil, responses.uncaught(500) end
+      if newer() then return nil, responses.uncaught(500) end
       return nil, responses.validation({ { "list", "This value is not valid." } })
     elseif type(list) == "table" then
       local bad = {}
@@ -621,7 +618,7 @@ function _M.field_properties(t, props, object)
       end
     end
   end
-  if t == "boolean" and major() >= 7 then
+  if t == "boolean" and newer() then
     if blank(out.yes) then return nil, responses.bad_request("A 'positive' label is required.") end
     if blank(out.no) then return nil, responses.bad_request("A 'negative' label is required.") end
   end

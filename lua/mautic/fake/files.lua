@@ -10,6 +10,7 @@ local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local versions = require "mautic.fake.versions"
 local multipart = require "mautic.fake.multipart"
 
 local O, A = json.O, json.A
@@ -135,7 +136,10 @@ function _M.upload(req)
   if not key then return err end
   local parts = multipart.parse(req.body, req.content_type)
   local file = parts and multipart.first_file(parts)
-  if not file then return ok(O{ "file", A{} }) end
+  if not file then
+    if versions.has("upload_needs_file") then return responses.error(406, "File was not found in the request.") end
+    return ok(O{ "file", A{} })
+  end
   local ext = (file.filename or ""):match("%.([%w]+)$")
   ext = ext and ext:lower() or EXT_BY_TYPE[(file.content_type or ""):lower()]
   if not ALLOWED[ext or ""] then

@@ -5,11 +5,13 @@ local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local versions = require "mautic.fake.versions"
 local data = require "mautic.fake.data.templates"
 local stats = require "mautic.fake.stats"
 local contacts = require "mautic.fake.contacts"
 local admin = require "mautic.fake.admin"
 local campaign_events = require "mautic.fake.campaign_events"
+local campaign_transfer = require "mautic.fake.campaign_transfer"
 local reports = require "mautic.fake.reports"
 local widgets = require "mautic.fake.widgets"
 local files = require "mautic.fake.files"
@@ -22,8 +24,13 @@ local ok, not_found = responses.ok, responses.not_found
 
 local _M = {}
 
+-- 7.0 fixed the spelling of one webhook trigger's description
 local function static(name)
-  return function() return { status = 200, raw = data.static[name], version = true } end
+  return function()
+    local raw = data.static[name]
+    if name == "hooks.triggers" and versions.has("hook_text_fixed") then raw = raw:gsub("commpany", "company") end
+    return { status = 200, raw = raw, version = true }
+  end
 end
 
 local function sub_delete(fam, item_key, list_key, param, missing_msg)
@@ -31,6 +38,9 @@ local function sub_delete(fam, item_key, list_key, param, missing_msg)
     local e = store.get(fam, req.params.id)
     if not e then return not_found() end
     local ids = req.args[param]
+    if ids == nil and param == "fields" and versions.has("fields_delete_without_ids") then
+      ids = {}      -- 7.0 deletes nothing and answers the form
+    end
     if ids == nil or (type(ids) ~= "table") then return responses.bad_request(missing_msg) end
     local drop = {}
     for _, id in ipairs(util.list(ids)) do drop[tonumber(id) or -1] = true end
@@ -117,9 +127,10 @@ function _M.focus_js(req)
   return ok(O{ "js", "(function(window){window.MauticFocus" .. f.id .. "=function(){};})(window);" })
 end
 
--- modules with routes of their own (campaign events, reports, dashboard data,
+-- modules with routes of their own (campaign events, export and import, reports, dashboard data,
 -- files, form submissions, stats, themes, public tracking), in this order
-local EXTRA_MODULES = { campaign_events, reports, widgets, files, forms_submissions, stats, themes, tracking }
+local EXTRA_MODULES = { campaign_events, campaign_transfer, reports, widgets, files, forms_submissions, stats,
+                        themes, tracking }
 
 -- GET /__fake/state/<name> for side tables: admin.lua answers families only,
 -- so its state() is wrapped here (hook: admin.state(fam) -> JSON value | nil)

@@ -68,7 +68,7 @@ function _M.redirect(url)
     '        <meta http-equiv="refresh" content="0;url=\'' .. h .. '\'" />\n\n' ..
     '        <title>Redirecting to ' .. h .. '</title>\n    </head>\n    <body>\n' ..
     '        Redirecting to <a href="' .. h .. '">' .. h .. '</a>.\n    </body>\n</html>'
-  return { status = 302, raw = html, content_type = "text/html; charset=UTF-8", version = false,
+  return { status = 302, raw = html, content_type = responses.html_type(), version = false,
            headers = { Location = url } }
 end
 

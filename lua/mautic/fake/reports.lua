@@ -7,6 +7,7 @@ local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
 local extra = require "mautic.fake.data.extra"
+local versions = require "mautic.fake.versions"
 
 local null = json.null
 local O, A = json.O, json.A
@@ -135,6 +136,9 @@ local function email_columns()
     -- the recorded server had two custom fields (golden_*): keep them only if they exist here
     if not k:match("^golden_") or have[k] then
       out[k] = rec[k]; seen[k] = true
+    end
+    if k == "e_created_by_user" and versions.has("report_dnc_preferences") then
+      out.dnc_preferences = "dnc_preferences"; seen.dnc_preferences = true
     end
   end
   -- custom fields created since: append (after the recorded columns)

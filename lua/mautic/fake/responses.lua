@@ -5,6 +5,7 @@
 --     version = true (send Mautic-Version), headers = { Location = ... },
 --     content_type = "application/json" }
 local json = require "mautic.fake.json"
+local versions = require "mautic.fake.versions"
 
 local _M = {}
 local O, A, null = json.O, json.A, json.null
@@ -68,6 +69,11 @@ end
 -- handled 500 (controller): code first, details [], with Mautic-Version
 function _M.handled_500(message)
   return _M.error(500, message)
+end
+
+-- the Content-Type of Symfony's HTML pages (redirects): 7.0 spells the charset in lower case
+function _M.html_type()
+  return versions.has("lowercase_charset") and "text/html; charset=utf-8" or "text/html; charset=UTF-8"
 end
 
 function _M.encode(res)

@@ -1,6 +1,10 @@
 -- Method + path patterns -> handlers. "{id}"-style parts named in NUMERIC
 -- only match digits (Mautic's \d+ requirements): /api/contacts/abc is a
 -- route 404. No match, or a wrong method, is a route 404 (no 405 exists).
+-- A route may exist only in some versions: its fourth element names the
+-- versions.lua fact it needs (without it, a route 404).
+local versions = require "mautic.fake.versions"
+
 local _M = { routes = {} }
 
 local NUMERIC = { id = true, contactId = true, eventId = true, groupId = true, submissionId = true,
@@ -17,16 +21,16 @@ local function compile(pattern)
   return "^" .. lua .. "$", names
 end
 
-function _M.add(method, pattern, handler)
+function _M.add(method, pattern, handler, fact)
   local lp, names = compile(pattern)
   local r = { method = method, pattern = pattern, lua = lp, names = names, handler = handler,
-              literal = not pattern:find("{", 1, true) }
+              literal = not pattern:find("{", 1, true), fact = fact }
   table.insert(_M.routes, r)
   return r
 end
 
 function _M.add_all(list)
-  for _, r in ipairs(list) do _M.add(r[1], r[2], r[3]) end
+  for _, r in ipairs(list) do _M.add(r[1], r[2], r[3], r[4]) end
 end
 
 -- returns handler, params | nil
@@ -34,7 +38,7 @@ function _M.match(method, path)
   if method == "HEAD" then method = "GET" end
   local best
   for _, r in ipairs(_M.routes) do
-    if r.method == method then
+    if r.method == method and (not r.fact or versions.has(r.fact)) then
       local caps = { path:match(r.lua) }
       if caps[1] ~= nil or (path:match(r.lua) and #r.names == 0) then
         local params = {}

@@ -11,6 +11,7 @@ local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
 local extra = require "mautic.fake.data.extra"
+local versions = require "mautic.fake.versions"
 
 local null = json.null
 local A = json.A
@@ -18,10 +19,22 @@ local ok = responses.ok
 
 local _M = {}
 
-local TABLES
+-- 7.0's campaign_lead_event_log has two more columns (SUMMARY.md 7.0 §1.3)
+local EVENT_LOG_70 = { "date_queued", "version" }
+
+local TABLES = {}
 local function tables()
-  if not TABLES then TABLES = json.decode(extra.stats_tables) end
-  return TABLES
+  local v = versions.has("event_log_queue") and 7 or 5
+  if not TABLES[v] then
+    local t = json.decode(extra.stats_tables)
+    if v == 7 then
+      local cols = t.tableColumns.campaign_lead_event_log
+      for _, c in ipairs(EVENT_LOG_70) do cols[#cols + 1] = c end
+      table.sort(cols)
+    end
+    TABLES[v] = t
+  end
+  return TABLES[v]
 end
 
 local function str(v)

@@ -10,6 +10,8 @@ local responses = require "mautic.fake.responses"
 local multipart = require "mautic.fake.multipart"
 local zip = require "mautic.fake.zip"
 local extra = require "mautic.fake.data.extra"
+local themes70 = require "mautic.fake.data.themes70"
+local versions = require "mautic.fake.versions"
 
 local O = json.O
 local ok = responses.ok
@@ -24,7 +26,7 @@ local function state()
   local s = store.extra("themes")
   if not s.by_key then
     s.by_key = {}
-    local seeded = json.decode(extra.themes).themes
+    local seeded = json.decode(versions.has("themes70") and themes70.themes or extra.themes).themes
     for _, k in ipairs(json.keys(seeded)) do s.by_key[k] = { entry = seeded[k] } end
   end
   return s

@@ -5,6 +5,7 @@ local json = require "mautic.fake.json"
 local util = require "mautic.fake.util"
 local store = require "mautic.fake.store"
 local responses = require "mautic.fake.responses"
+local versions = require "mautic.fake.versions"
 local contacts = require "mautic.fake.contacts"
 local families = require "mautic.fake.families"
 local entity = require "mautic.fake.entity"
@@ -187,7 +188,9 @@ end
 function _M.list_owners(req)
   local out = A{}
   for _, u in ipairs(store.all("users")) do
-    out[#out + 1] = O{ "id", u.id, "firstName", u.firstName, "lastName", u.lastName }
+    local o = O{ "id", u.id, "firstName", u.firstName, "lastName", u.lastName }
+    if versions.has("owner_email") then o.email = u.email end
+    out[#out + 1] = o
   end
   return ok(out)
 end
@@ -269,7 +272,14 @@ function _M.contact_companies(req)
     if m then
       local row = O{ "company_id", tostring(c.id), "date_associated", m.date, "is_primary", m.primary and "1" or "0",
                      "id", tostring(c.id), "is_published", "1", "date_added", c.dateAdded,
-                     "created_by_user", c.createdByUser, "social_cache", "a:0:{}", "score", tostring(c.score or 0) }
+                     "created_by_user", c.createdByUser }
+      if versions.has("modified_on_create") then
+        -- 7.0 stamps the company's modification at creation, and edits never move the date
+        row.date_modified = c.dateAdded
+        row.modified_by_user = c.createdByUser
+      end
+      row.social_cache = "a:0:{}"
+      row.score = tostring(c.score or 0)
       for _, f in ipairs(fielded.defs("fields/company")) do
         local v = c.values[f.alias]
         if v ~= nil and v ~= null then row[f.alias] = tostring(v) end

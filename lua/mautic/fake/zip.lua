@@ -2,6 +2,10 @@
 -- archive with stored (uncompressed) entries and real CRC32s; list(data)
 -- reads the central directory back (-> entries | nil, err), read(data, name)
 -- returns a stored entry's bytes. No compression: the fake needs valid, not small.
+-- Reading a deflated entry (what zip tools write: campaign imports) inflates it
+-- with the system's zlib through LuaJIT's FFI, where there is one.
+local has_ffi, ffi = pcall(require, "ffi")
+
 local _M = {}
 
 local char, byte, floor = string.char, string.byte, math.floor
@@ -98,15 +102,53 @@ function _M.list(data)
   return entries
 end
 
--- bytes of a stored entry (nil for a missing or compressed one)
+local zlib
+local function load_zlib()
+  if zlib ~= nil then return zlib end
+  zlib = false
+  if not has_ffi then return zlib end
+  pcall(ffi.cdef, [[
+    typedef struct { const unsigned char *next_in; unsigned avail_in; unsigned long total_in;
+      unsigned char *next_out; unsigned avail_out; unsigned long total_out; const char *msg;
+      void *state, *zalloc, *zfree, *opaque; int data_type; unsigned long adler, reserved; } fake_z_stream;
+    const char *zlibVersion(void);
+    int inflateInit2_(fake_z_stream *s, int bits, const char *version, int size);
+    int inflate(fake_z_stream *s, int flush);
+    int inflateEnd(fake_z_stream *s);
+  ]])
+  local ok, lib = pcall(ffi.load, "z")
+  if not ok then ok, lib = pcall(ffi.load, "libz.so.1") end
+  if ok then zlib = lib end
+  return zlib
+end
+
+-- raw deflate data -> the `size` bytes it holds | nil
+local function inflate_raw(src, size)
+  local z = load_zlib()
+  if not z then return nil end
+  local s = ffi.new("fake_z_stream")
+  if z.inflateInit2_(s, -15, z.zlibVersion(), ffi.sizeof(s)) ~= 0 then return nil end
+  local out = ffi.new("unsigned char[?]", size + 1)
+  s.next_in, s.avail_in = src, #src
+  s.next_out, s.avail_out = out, size + 1
+  local rc = z.inflate(s, 4)                          -- Z_FINISH -> Z_STREAM_END (1)
+  local got = tonumber(s.total_out)
+  z.inflateEnd(s)
+  if rc ~= 1 or got ~= size then return nil end
+  return ffi.string(out, got)
+end
+
+-- bytes of an entry, stored or deflated (nil for a missing one, or one it cannot read)
 function _M.read(data, name)
   local entries = _M.list(data)
   for _, e in ipairs(entries or {}) do
-    if e.name == name and e.method == 0 then
+    if e.name == name and (e.method == 0 or e.method == 8) then
       local p = e.offset + 1
       local nlen, xlen = r16(data, p + 26), r16(data, p + 28)
       local s = p + 30 + nlen + xlen
-      return data:sub(s, s + e.csize - 1)
+      local raw = data:sub(s, s + e.csize - 1)
+      if e.method == 0 then return raw end
+      return inflate_raw(raw, e.size)
     end
   end
   return nil

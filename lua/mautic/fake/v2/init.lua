@@ -8,7 +8,7 @@
 -- session (session.lua), trailing-slash redirect, route (unknown: route 404),
 -- Accept (406), body media type (415), permission (403), operation (ops.lua).
 local json = require "mautic.fake.json"
-local config = require "mautic.fake.config"
+local versions = require "mautic.fake.versions"
 local util = require "mautic.fake.util"
 local counters = require "mautic.fake.counters"
 local resources = require "mautic.fake.v2.resources"
@@ -23,11 +23,8 @@ local interplay = require "mautic.fake.v2.interplay"
 
 local _M = {}
 
--- /api/v2 exists from Mautic 7 on (the one place that reads the version)
-local function is_v2_version()
-  local major = tonumber(tostring(config.get("version") or ""):match("^(%d+)"))
-  return major ~= nil and major >= 7
-end
+-- /api/v2 exists from Mautic 7 on (versions.lua holds the version facts)
+local function is_v2_version() return versions.is_7x() end
 _M.is_v2_version = is_v2_version
 
 local ITEM_OPS = { GET = ops.get, HEAD = ops.get, PUT = ops.put, PATCH = ops.patch, DELETE = ops.delete }
