@@ -76,9 +76,10 @@ function _M.v2_bearer_refused(status, decoded, path, auth_kind)
      and type(decoded) == "table" and decoded.message == "Invalid credentials." and decoded.errors == nil
 end
 
---- What to say about it (no token in it).
-_M.V2_BEARER_MESSAGE = "Mautic refused the OAuth2 bearer token on /api/v2 with 401 \"Invalid credentials.\": "
-  .. "Mautic 7.0.0 to 7.1.2 refuse every bearer token there (mautic/mautic#16243, fixed in Mautic "
-  .. _M.V2_BEARER_FIX .. "); the same token works on /api, and Basic auth (mautic.auth.basic) works on /api/v2"
+--- What to say about it (no token in it; worded so that the redaction of
+-- "Bearer <x>" and "Basic <x>" leaves it whole).
+_M.V2_BEARER_MESSAGE = "Mautic refused the OAuth2 access token on /api/v2 with 401 \"Invalid credentials.\": "
+  .. "Mautic 7.0.0 to 7.1.2 refuse every OAuth2 token there (mautic/mautic#16243, fixed in Mautic "
+  .. _M.V2_BEARER_FIX .. "); the same token works on /api, and mautic.auth.basic (HTTP Basic) works on /api/v2"
 
 return _M
