@@ -216,11 +216,15 @@ describe("/api/v2 and the 7.0 routes", function()
       assert.are.equal(1, srv:count("^/api/v2/tags/5$"))
     end)
 
-    given({ fake = true, v2 = true }, "retries a v2 read and a DELETE after a dropped connection", function()
+    given({ fake = true, v2 = true }, "retries a v2 read, a PUT (after a probe) and a DELETE after a drop", function()
       local api = client{ retries = 3 }
       local t = assert(api.v2.tags.create{ tag = MARK .. "-retry" })
       srv:fault{ path = "^/api/v2/tags/%d+$", method = "GET", action = "drop", count = 1 }
       assert.are.equal(t.id, assert(api.v2.tags.get(t.id)).id)
+      -- a PUT is resent once a GET found the item (the /api decision table's probe)
+      srv:fault{ path = "^/api/v2/tags/%d+$", method = "PUT", action = "store_then_drop", count = 1 }
+      assert.are.equal(MARK .. "-put", assert(api.v2.tags.replace(t.id, { tag = MARK .. "-put" })).tag)
+      assert.are.equal(2, srv:count{ method = "PUT", path = "^/api/v2/tags/%d+$" })
       srv:fault{ path = "^/api/v2/tags/%d+$", method = "DELETE", action = "store_then_drop", count = 1 }
       assert.is_truthy(api.v2.tags.delete(t.id))
       assert.is_true(api.last_response().already_done)

@@ -148,11 +148,12 @@ local function status_error(client, status, headers, body, decoded, req)
   return err
 end
 
--- The entity path a PUT edits ("/contacts/5/edit" -> "/contacts/5"), or nil
--- when the PUT is not about one entity (a batch).
+-- The entity path a PUT edits ("/contacts/5/edit" -> "/contacts/5"; an
+-- /api/v2 item is its own path), or nil when the PUT is not about one
+-- entity (a batch).
 local function probe_path(req)
   if req.method ~= "PUT" or type(req.path) ~= "string" then return nil end
-  return match(req.path, "^(.*/%d+)/edit$")
+  return match(req.path, "^(.*/%d+)/edit$") or match(req.path, "^(/v2/[%w_]+/%d+)$")
 end
 
 -- Does the entity a PUT would edit exist? true, false, or nil and an error.
@@ -233,7 +234,8 @@ local function probe_before_resend(client, req, job)
   job.maybe = true
   return nil, errors.new{ kind = "network", method = req.method, url = req.url,
     message = "the PUT may have reached Mautic and the entity does not exist: not resent, "
-           .. "since a PUT on a missing id creates a new entity each time" }
+           .. (match(req.path, "^/v2/") and "since it could only answer 404 (an /api/v2 PUT creates nothing)"
+               or "since a PUT on a missing id creates a new entity each time") }
 end
 
 -- Before each attempt: time left, the probe a resent PUT needs, and the
