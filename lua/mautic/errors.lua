@@ -48,7 +48,9 @@ function _M.is(v)
   return type(v) == "table" and getmetatable(v) == Error
 end
 
---- Make an error object. Fields: kind, status, code, message, details,
+--- Make an error object. Kinds: "http", "auth", "network", "timeout", "tls",
+-- "decode", "usage", "too_large", "unsupported" (the server's version lacks
+-- the route: mautic.server). Fields: kind, status, code, message, details,
 -- type, retry_after, method, url, body, errors, maybe_applied (false
 -- unless given: whether a failed write may still have been applied),
 -- attempts.
