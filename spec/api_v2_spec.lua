@@ -3,6 +3,7 @@
 -- is set (MAUTIC_V2_USER / MAUTIC_V2_PASSWORD, default admin /
 -- Mautic-Api-Pass1):
 --   MAUTIC_V2_URL=http://127.0.0.1:8289 busted --lua=lua5.4 spec/api_v2_spec.lua
+-- (MAUTIC_V2_OLD_URL=http://127.0.0.1:8089 adds a real 5.x, where v2 is refused)
 -- What needs the fake (faults, its request log) is pending against a real
 -- server; what needs /api/v2 or the campaign export routes is pending
 -- against a fake that does not serve them yet.
@@ -200,6 +201,22 @@ describe("/api/v2 and the 7.0 routes", function()
       assert.are.equal(0, srv:count("^/api/campaigns/"))
       assert.are.equal(1, srv:count("^/api/users/self$"))      -- learnt once, then known
     end)
+  end)
+
+  -- a real 5.x as well, when MAUTIC_V2_OLD_URL names one (same credentials)
+  local OLD = os.getenv("MAUTIC_V2_OLD_URL")
+  it("refuses v2 and campaign export on a real 5.x server too (MAUTIC_V2_OLD_URL)", function()
+    if not OLD then return pending("MAUTIC_V2_OLD_URL is not set") end
+    local api = mautic.new{ url = OLD, auth = mautic.auth.basic{ username = user, password = pass }, raise = true }
+    local s = api.server()
+    assert.is_true(s.major < 7)
+    local ok, err = pcall(api.v2.tags.list)
+    assert.is_false(ok)
+    assert.are.equal("unsupported", err.kind)
+    assert.are.equal(("v2.tags.list: Mautic %s has no /api/v2 (it came with Mautic 7.0)"):format(s.version), err.message)
+    local xok, xerr = pcall(api.campaigns.export, 1)
+    assert.is_false(xok)
+    assert.are.equal("unsupported", xerr.kind)
   end)
 
   describe("one behaviour for both generations", function()
