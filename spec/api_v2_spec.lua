@@ -180,6 +180,18 @@ describe("/api/v2 and the 7.0 routes", function()
       if srv then assert.are.equal(1, srv:count("^/api/users/self$")) end
     end)
 
+    given({ fake = true }, "is asked for once by tasks that all start with a v2 call at the same time", function()
+      local api = client()
+      local tasks = {}
+      for i = 1, 4 do tasks[i] = function() return api.server() end end
+      local values, errs = mautic.parallel(tasks, { concurrency = 4 })
+      for i = 1, 4 do
+        assert.is_nil(errs[i])
+        assert.are.equal("7.0.0", values[i].version)
+      end
+      assert.are.equal(1, srv:count("^/api/users/self$"))
+    end)
+
     given({ fake = true }, "keeps v2 and campaign export from a 5.1 server: unsupported, nothing sent", function()
       srv:config{ version = "5.1.0" }
       local api = client()

@@ -6,8 +6,19 @@
 local http = require "mautic.http"
 local errors = require "mautic.errors"
 local versions = require "mautic.versions"
+local host = require "mautic.host"
 
 local _M = {}
+
+-- one GET /api/users/self; its Mautic-Version is recorded by the client
+local function probe(client, o)
+  local v, err = http.call(client, { method = "GET", path = "/users/self",
+                                     timeout = o.timeout, retries = o.retries, deadline = o.deadline })
+  if v == nil then return nil, err end
+  local info = versions.describe(client.version)
+  client.server = info
+  return info
+end
 
 --- The server's table: { version, major, minor, patch, v2, campaign_import,
 -- rate_limiter, projects, date_modified_moves, v2_bearer }; { version = nil }
@@ -25,14 +36,12 @@ function _M.info(client, o)
     return cached
   end
   if cached then return cached end
-  o = o or {}
-  local v, err = http.call(client, { method = "GET", path = "/users/self",
-                                     timeout = o.timeout, retries = o.retries, deadline = o.deadline })
-  if v == nil then return nil, err end
-  -- client.version was set by the answer's header, when it had one
-  cached = versions.describe(client.version)
-  client.server = cached
-  return cached
+  -- tasks of one client that all start with a v2 call make one probe: the
+  -- others wait for it, then find the answer kept
+  return host.lock(client, function()
+    if client.server or client.version then return _M.info(client, o) end
+    return probe(client, o or {})
+  end)      -- the host's own wait: a caller's sleep may be a test's no-op
 end
 
 --- Does the server have `feature`? true (also when its version cannot be
