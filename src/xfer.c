@@ -231,7 +231,11 @@ static CURLcode set_transfer_options(lua_State *L, mc_xfer *x, const mc_req *r)
 {
     CURLcode rc = CURLE_OK;
     SET(CURLOPT_ERRORBUFFER, x->errbuf);
-    /* connections, DNS and TLS sessions shared by every handle (share.c) */
+    /* connections, DNS and TLS sessions shared by every handle (share.c);
+       never cookies: no COOKIEFILE, COOKIEJAR or COOKIELIST is set anywhere,
+       so libcurl's cookie engine stays off and a Set-Cookie is never sent
+       back (Mautic 7's /api/v2 session cookie would log the next request in
+       as the Basic user; spec/api_v2_spec.lua checks it at the fake) */
     SET(CURLOPT_SHARE, mc_share(L));
     SET(CURLOPT_PRIVATE, (void *)x);
     SET(CURLOPT_NOSIGNAL, 1L);

@@ -19,6 +19,7 @@ local fields = require "mautic.fields"
 local routes = require "mautic.routes"
 local chunks = require "mautic.chunks"
 local pager = require "mautic.pager"
+local server = require "mautic.server"
 
 local type, ipairs, pairs, select, error, tonumber, next = type, ipairs, pairs, select, error, tonumber, next
 local gsub, format = string.gsub, string.format
@@ -144,6 +145,7 @@ local function prepare(client, family, route, fname, ...)
     form = route.form,
     noauth = route.noauth,
     headers = route.headers,
+    content_type = route.content_type,
   }
   if route.data == "query" then
     if route.query then
@@ -178,6 +180,12 @@ local function check_fields(client, family, spec)
 end
 
 local function run(client, family, route, spec)
+  if route.needs then
+    -- a route the server may not have: refused before it is sent (one
+    -- request first when the server's version is not known yet)
+    local ok, err = server.require(client, route.needs, family.name .. "." .. route.name, spec)
+    if not ok then return nil, err end
+  end
   local body, meta = http.call(client, spec)
   if body == nil then return nil, meta end
   if meta.already_done then

@@ -5,6 +5,9 @@
 --   {"errors":[{"code":404,"message":"...","details":{...}}]}   Mautic 2.6+
 --   {"error":{"code":403,"message":"..."}}                        Mautic < 2.6
 --   {"error":"invalid_grant","error_description":"..."}           OAuth servers
+--   {"error":"Unsupported file type..."}                         campaign import (7.0)
+--   {"title","detail","status","type","violations":[...]}        problem+json (/api/v2's 403)
+--   {"message":"Invalid credentials."}                            /api/v2's refused bearer (7.0)
 -- Nothing secret goes in: URLs are stored without their query's tokens and
 -- bodies are cut short and scrubbed.
 local json = require "mautic.json"
@@ -12,7 +15,8 @@ local redact = require "mautic.redact"
 
 local type, pairs, ipairs, tostring, next = type, pairs, ipairs, tostring, next
 local setmetatable, getmetatable = setmetatable, getmetatable
-local concat, sub, format = table.concat, string.sub, string.format
+local tonumber = tonumber
+local concat, sub, format, find = table.concat, string.sub, string.format, string.find
 
 local _M = {}
 
@@ -44,7 +48,9 @@ function _M.is(v)
   return type(v) == "table" and getmetatable(v) == Error
 end
 
---- Make an error object. Fields: kind, status, code, message, details,
+--- Make an error object. Kinds: "http", "auth", "network", "timeout", "tls",
+-- "decode", "usage", "too_large", "unsupported" (the server's version lacks
+-- the route: mautic.server). Fields: kind, status, code, message, details,
 -- type, retry_after, method, url, body, errors, maybe_applied (false
 -- unless given: whether a failed write may still have been applied),
 -- attempts.
@@ -90,6 +96,30 @@ local function merge_details(list)
   return merged
 end
 
+-- RFC 9457 problem+json and API Platform's Hydra errors: the message is
+-- the detail (or the Hydra description, or the title), the violations of a
+-- 422 become `details` keyed by property path, as /api's 400s give them.
+local function problem(decoded, out)
+  local msg = decoded.detail
+  if type(msg) ~= "string" or msg == "" then msg = decoded["hydra:description"] or decoded.description end
+  if type(msg) ~= "string" or msg == "" then msg = decoded.title or decoded["hydra:title"] end
+  out.message = msg
+  out.code = tonumber(decoded.status)
+  if type(decoded.type) == "string" then out.type = decoded.type end
+  local violations = decoded.violations
+  if type(violations) == "table" and #violations > 0 then
+    local details = {}
+    for _, v in ipairs(violations) do
+      if type(v) == "table" and type(v.message) == "string" then
+        local key = type(v.propertyPath) == "string" and v.propertyPath ~= "" and v.propertyPath or "_"
+        details[key] = details[key] or {}
+        details[key][#details[key] + 1] = v.message
+      end
+    end
+    if next(details) ~= nil then out.details = details end
+  end
+end
+
 --- Read what an error body says.
 -- @param decoded the decoded JSON body (any value)
 -- @treturn table { message=, code=, details=, type=, errors= } (fields may be nil)
@@ -122,9 +152,14 @@ function _M.parse_body(decoded)
   if type(e) == "table" then
     out.code, out.message, out.details, out.type = e.code, e.message, e.details, e.type
   elseif type(e) == "string" then
-    -- OAuth: {"error":"invalid_grant","error_description":"..."}
-    out.type = e
+    -- OAuth: {"error":"invalid_grant","error_description":"..."}; a sentence
+    -- (the campaign import's {"error":"No JSON content found..."}) is no type
+    if find(e, "^[%w_.-]+$") then out.type = e end
     out.message = decoded.error_description or e
+  elseif decoded.detail ~= nil or decoded.title ~= nil or decoded["hydra:description"] ~= nil then
+    problem(decoded, out)
+  elseif type(decoded.message) == "string" then
+    out.message = decoded.message
   end
   if type(out.message) ~= "string" then out.message = nil end
   return out

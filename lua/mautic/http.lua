@@ -10,6 +10,7 @@ local outcome = require "mautic.outcome"
 local redact = require "mautic.redact"
 local deadline = require "mautic.deadline"
 local dates = require "mautic.dates"
+local versions = require "mautic.versions"
 
 local type, tostring, tonumber, pcall, pairs, ipairs = type, tostring, tonumber, pcall, pairs, ipairs
 local min, max, random = math.min, math.max, math.random
@@ -69,14 +70,15 @@ local function build_body(client, spec, req)
     local s, err = json.encode(spec.body)
     if not s then return nil, err end
     req.body = s
-    req.headers["Content-Type"] = "application/json"
+    req.headers["Content-Type"] = spec.content_type or "application/json"
   end
   return true
 end
 
 --- Turn a call description into a transport request.
 -- spec: { method, path, base = "api"|"root", query = table, body = table,
---         form = bool, parts = array, output = path, headers = table }
+--         form = bool, parts = array, output = path, headers = table,
+--         content_type = the JSON body's media type }
 -- @treturn[1] table the request
 -- @treturn[2] nil
 -- @treturn[2] string why the arguments cannot be sent (a usage error)
@@ -146,11 +148,12 @@ local function status_error(client, status, headers, body, decoded, req)
   return err
 end
 
--- The entity path a PUT edits ("/contacts/5/edit" -> "/contacts/5"), or nil
--- when the PUT is not about one entity (a batch).
+-- The entity path a PUT edits ("/contacts/5/edit" -> "/contacts/5"; an
+-- /api/v2 item is its own path), or nil when the PUT is not about one
+-- entity (a batch).
 local function probe_path(req)
   if req.method ~= "PUT" or type(req.path) ~= "string" then return nil end
-  return match(req.path, "^(.*/%d+)/edit$")
+  return match(req.path, "^(.*/%d+)/edit$") or match(req.path, "^(/v2/[%w_]+/%d+)$")
 end
 
 -- Does the entity a PUT would edit exist? true, false, or nil and an error.
@@ -231,7 +234,8 @@ local function probe_before_resend(client, req, job)
   job.maybe = true
   return nil, errors.new{ kind = "network", method = req.method, url = req.url,
     message = "the PUT may have reached Mautic and the entity does not exist: not resent, "
-           .. "since a PUT on a missing id creates a new entity each time" }
+           .. (match(req.path, "^/v2/") and "since it could only answer 404 (an /api/v2 PUT creates nothing)"
+               or "since a PUT on a missing id creates a new entity each time") }
 end
 
 -- Before each attempt: time left, the probe a resent PUT needs, and the
@@ -256,6 +260,12 @@ end
 -- resent after an attempt that may have worked means that attempt did.
 local function failed_status(client, req, spec, job, status, headers, body)
   local decoded = json.decode(body or "")
+  if versions.v2_bearer_refused(status, decoded, req.path, client.auth and client.auth.kind) then
+    -- stock 7.0's refusal of every bearer token on /api/v2: a renewed token
+    -- would be refused the same way
+    return "fatal", errors.new{ kind = "auth", status = status, code = status, type = "v2_bearer_refused",
+      message = versions.V2_BEARER_MESSAGE, method = req.method, url = req.url, body = body }
+  end
   if status == 401 and not job.renewed and not spec.noauth and client.auth and client.auth.on_unauthorized then
     job.renewed = true
     local again, err = client.auth:on_unauthorized(client, status, decoded, req)

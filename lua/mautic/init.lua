@@ -22,6 +22,8 @@ local options = require "mautic.options"
 local clients = require "mautic.client"
 local fields = require "mautic.fields"
 local doctor = require "mautic.doctor"
+local server = require "mautic.server"
+local v2 = require "mautic.api.v2"
 
 local type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable =
       type, error, pairs, pcall, rawset, tostring, tonumber, setmetatable
@@ -121,6 +123,15 @@ local function fields_of(client, object)
   return set, err
 end
 
+local SERVER_OPTIONS = options.CALL
+
+local function server_of(client, o)
+  o = options.check("server", 1, o, SERVER_OPTIONS, 3)
+  local info, err = server.info(client, o)
+  if not info and client.raise then error(err, 3) end
+  return info, err
+end
+
 -- The API object of a client: its families, built on first use, and a few
 -- methods. (The methods call helpers without a tail call: the level of an
 -- error must count their frame on every Lua.)
@@ -165,6 +176,23 @@ local function api_of(client)
     local report = doctor.run(client, o, 2)
     return report
   end
+
+  --- The server: { version = "7.0.0", major, minor, patch, v2, campaign_import,
+  -- rate_limiter, projects, date_modified_moves, v2_bearer }, from the
+  -- Mautic-Version of an answer already seen, else one GET /api/users/self
+  -- (kept on the client). { version = nil } when the server sends none.
+  function api.server(o)
+    local info, err = server_of(client, o)
+    return info, err
+  end
+
+  --- /api/v2 (Mautic 7.0+): api.v2.contacts.list{ page = 2 }, .each(), .get(id),
+  -- .create(t), .replace(id, t), .update(id, t) (merge patch), .delete(id).
+  api.v2 = v2.new(function(def)
+    local fam, internal = endpoint.family(client, def)
+    client.families[def.name] = internal
+    return fam
+  end)
 
   --- Close the connection (the client can still be used; it reconnects).
   function api.close()
@@ -284,7 +312,7 @@ end
 
 setmetatable(_M, {
   __index = function(_, name)
-    if type(name) == "string" and (families.known[name] or name == "version") then
+    if type(name) == "string" and (families.known[name] or name == "version" or name == "v2" or name == "server") then
       return _M.default()[name]
     end
     return nil

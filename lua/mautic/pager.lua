@@ -11,6 +11,8 @@
 -- While the caller works on one page, the next one is already on its way
 -- (opts.prefetch, default true with the built-in transport: a request on a
 -- curl multi handle, or a light thread inside nginx).
+-- /api/v2 collections page by number instead (`?page=N`, 30 items each,
+-- `totalItems`): `pages_handler` runs the same loop with that strategy.
 local http = require "mautic.http"
 local list = require "mautic.list"
 local errors = require "mautic.errors"
@@ -18,6 +20,8 @@ local check = require "mautic.check"
 local entity = require "mautic.entity"
 local parallel = require "mautic.parallel"
 local options = require "mautic.options"
+local collection = require "mautic.collection"
+local server = require "mautic.server"
 
 local type, pairs, ipairs, error = type, pairs, ipairs, error
 local min = math.min
@@ -31,6 +35,8 @@ local EACH_OPTIONS = options.merge(options.CALL, { page_size = options.is_int(1)
 
 -- The state of one loop: the query of every page (`base`), where the next
 -- page starts, the page in hand and the ids yielded so far.
+local OFFSET, PAGES = {}, {}
+
 local function new_pager(client, family, sent, o)
   local base = {}
   for k, v in pairs(sent or {}) do base[k] = v end
@@ -41,6 +47,7 @@ local function new_pager(client, family, sent, o)
     start = base.start or 0, buffer = {}, pos = 1, done = false, yielded = 0, seen = {},
     -- the next page, asked for while the caller works on this one
     prefetch = o.prefetch ~= false and client.default_transport,
+    how = OFFSET,
   }
   base.page_size, base.limit = nil, nil
   if base.orderBy == nil then base.orderBy, base.orderByDir = "id", "ASC" end
@@ -54,12 +61,34 @@ local function page_limit(p, at)
   return min(p.page_size, p.cap - (at - p.from))
 end
 
-local function request_page(p, at)
+-- /api: start and limit on the list's own query
+function OFFSET.query(p, at)
   local query = {}
   for k, v in pairs(p.base) do query[k] = v end
   query.start, query.limit = at, page_limit(p, at)
+  return query
+end
+
+function OFFSET.advance(_, at, n) return at + n end
+
+function OFFSET.normalize(p, body, raw) return list.normalize(body, raw, p.list_key) end
+
+function OFFSET.where(p) return ("start=%d"):format(p.start) end
+
+-- /api/v2: page numbers, a fixed page size; the query holds nothing else
+-- (the server ignores search, order and itemsPerPage)
+function PAGES.query(_, at) return { page = at } end
+
+function PAGES.advance(_, at) return at + 1 end
+
+function PAGES.normalize(_, body) return collection.normalize(body) end
+
+function PAGES.where(p) return ("page=%d"):format(p.start) end
+
+local function request_page(p, at)
   local o = p.o
-  local body, meta = http.call(p.client, { method = "GET", path = p.route.path, query = query,
+  local body, meta = http.call(p.client, { method = "GET", path = p.route.path, query = p.how.query(p, at),
+                                           headers = p.route.headers,
                                            timeout = o.timeout, retries = o.retries, deadline = o.deadline })
   if body == nil then error(meta, 0) end
   return body, meta
@@ -74,16 +103,25 @@ local function check_fresh(p, page, meta)
   end
   if #page.items == 0 then return end
   error(errors.new{ kind = "decode", status = meta.status, method = "GET", url = p.client.api_url .. p.route.path,
-    message = ("the page at start=%d holds only items already seen: the server ignores start, "
-            .. "so paging stops here"):format(p.start) }, 0)
+    message = ("the page at %s holds only items already seen: the server ignores %s, "
+            .. "so paging stops here"):format(p.how.where(p), p.how == PAGES and "page" or "start") }, 0)
 end
 
 -- The end: an empty page, the total reached, or (a total that is not a
 -- count: nil) a page shorter than asked for.
-local function is_last(p, page)
+function OFFSET.is_last(p, page)
   local n = #page.items
   return n == 0 or (page.total and p.start >= page.total) or (not page.total and n < page_limit(p, p.start - n))
      or page_limit(p, p.start) <= 0
+end
+
+-- The end of a numbered collection: an empty page, totalItems reached, or
+-- (no total) a page shorter than the server's page size.
+function PAGES.is_last(p, page)
+  local n = #page.items
+  p.received = p.received + n
+  return n == 0 or (page.total ~= nil and p.skipped + p.received >= page.total)
+     or (page.total == nil and n < p.page_size)
 end
 
 local function fetch(p)
@@ -94,12 +132,12 @@ local function fetch(p)
   else
     body, meta = request_page(p, p.start)
   end
-  local page, why = list.normalize(body, meta.body, p.list_key)
+  local page, why = p.how.normalize(p, body, meta.body)
   if not page then error(errors.decode(meta.status, meta.body, why, { method = "GET", url = p.route.path }), 0) end
   check_fresh(p, page, meta)
   p.buffer, p.pos = page.items, 1
-  p.start = p.start + #page.items
-  p.done = is_last(p, page)
+  p.start = p.how.advance(p, p.start, #page.items)
+  p.done = p.how.is_last(p, page)
   if p.prefetch and not p.done and not (p.cap and p.yielded + #p.buffer >= p.cap) then
     local at = p.start
     p.ahead = parallel.ahead(function() return request_page(p, at) end)
@@ -107,6 +145,13 @@ local function fetch(p)
 end
 
 local function next_item(p)
+  if p.before then
+    -- checked at the first step: an iterator that returned nil, err would
+    -- end a for loop as if the list were empty
+    local ok, err = p.before()
+    if not ok then error(err, 0) end
+    p.before = nil
+  end
   while true do
     if p.cap and p.yielded >= p.cap then return nil end
     if p.pos > #p.buffer then
@@ -135,6 +180,30 @@ function _M.each_handler(client, family, fname, q, opts)
   local o, oerr = options.problem(fname, 2, opts, EACH_OPTIONS)
   if not o then return nil, check.usage(oerr) end
   local p = new_pager(client, family, sent, o)
+  return function() return next_item(p) end
+end
+
+-- each(query, opts) of a numbered collection
+local PAGES_QUERY = { page = options.is_int(1), limit = options.is_int(0) }
+local PAGES_OPTIONS = options.merge(options.CALL, { prefetch = "boolean" })
+
+--- The iterator of an /api/v2 collection's `each` (a route handler):
+-- query { page = first page (1), limit = most items }, opts { prefetch,
+-- timeout, retries, deadline }. The route's `needs` is checked (mautic.server)
+-- at the first step.
+function _M.pages_handler(client, family, fname, q, opts)
+  local qok, qerr = options.problem(fname, 1, q, PAGES_QUERY, "query parameter")
+  if not qok then return nil, check.usage(qerr) end
+  local o, oerr = options.problem(fname, 2, opts, PAGES_OPTIONS)
+  if not o then return nil, check.usage(oerr) end
+  q = q or {}
+  local p = new_pager(client, family, nil, o)
+  p.how, p.page_size, p.cap = PAGES, collection.PAGE_SIZE, q.limit
+  p.start, p.skipped, p.received = q.page or 1, ((q.page or 1) - 1) * collection.PAGE_SIZE, 0
+  local needs = p.route.needs
+  if needs then
+    p.before = function() return server.require(client, needs, fname, o) end
+  end
   return function() return next_item(p) end
 end
 

@@ -38,6 +38,11 @@
 --   form, raw, binary_ok, noauth  a form-encoded body; the undecoded answer;
 --                        a non-JSON answer taken as is; no credentials sent
 --   headers              name -> value, sent with the request
+--   content_type         the media type of a JSON body (default application/json;
+--                        /api/v2's PATCH takes application/merge-patch+json)
+--   needs                a feature of mautic.versions ("v2", "campaign_import"):
+--                        on a server without it the call returns nil and an
+--                        "unsupported" error before anything is sent
 --   put_with_create      { create = true } makes the PATCH a PUT
 --   checks_fields        the body is checked against the family's fields
 --   doc, example, signature   what bin/gen-docs writes into doc/REFERENCE.md
@@ -59,6 +64,7 @@ local ROW = {
   entity_family = either(options.is_text, one_of(false)), types = "table", options = "table", query = "table",
   data_shape = "function", handler = "function", base = one_of("root", "api"), form = "boolean", raw = "boolean",
   binary_ok = "boolean", noauth = "boolean", headers = "table", put_with_create = "boolean",
+  content_type = options.is_text, needs = one_of("v2", "campaign_import"),
   checks_fields = "boolean", doc = "string", example = "string", signature = "string",
   -- filled in here, once: the placeholders, and the options schema (mautic.endpoint)
   params = "table", options_schema = "table",

@@ -1,6 +1,25 @@
 --- Campaigns: /api/campaigns.
 local util = require "mautic.api._util"
 
+local type, next = type, next
+
+-- import's data: the export array as JSON, or { zip = path } uploaded as
+-- the one file Mautic takes
+local function import_body(spec, data)
+  if type(data) ~= "table" or next(data) == nil then
+    return nil, "the array campaigns.export returned, or { zip = path } expected"
+  end
+  if data.zip == nil then
+    if data[1] == nil then return nil, "the array campaigns.export returned, or { zip = path } expected" end
+    return true
+  end
+  if next(data, next(data)) ~= nil then return nil, "{ zip = path } takes nothing else" end
+  local part, why = util.file_part({ file = data.zip, content_type = "application/zip" }, "file")
+  if not part then return nil, "zip: " .. why:gsub("^file: ", "") end
+  spec.parts, spec.body = { part }, nil
+  return true
+end
+
 return {
   name = "campaigns", path = "/campaigns", item = "campaign", list = "campaigns",
   examples = { create = 'api.campaigns.create{ name = "Onboarding", isPublished = true }' },
@@ -17,5 +36,15 @@ return {
     { "clone", "POST", "/campaigns/clone/{campaignId}", result = "item",
       doc = "Clone a campaign; returns the copy (Mautic answers 200 with a Location header).",
       example = "local copy = api.campaigns.clone(2)" },
+    -- Mautic 7.0+: on 5.x and 6.x an "unsupported" error, before anything is sent
+    { "export", "GET", "/campaigns/export/{id}", needs = "campaign_import",
+      doc = "Mautic 7.0+: a campaign with its events, segments and dependencies, as the decoded array "
+         .. "Mautic answers (snake_case columns); the input of import.",
+      example = "local data = api.campaigns.export(2)" },
+    { "import", "POST", "/campaigns/import", data = "body", needs = "campaign_import", data_shape = import_body,
+      doc = "Mautic 7.0+: import an export (the array, sent as JSON) or { zip = path } (a ZIP file, uploaded); "
+         .. "returns Mautic's messages ({ \"Import successful: ...\" }). The same uuid updates that campaign, "
+         .. "a new one creates an unpublished campaign; never resent once it may have reached Mautic.",
+      example = "api.campaigns.import(api.campaigns.export(2))" },
   },
 }
