@@ -132,13 +132,8 @@ local function server_of(client, o)
   return info, err
 end
 
--- The API object of a client: its families, built on first use, and a few
--- methods. (The methods call helpers without a tail call: the level of an
--- error must count their frame on every Lua.)
-local function api_of(client)
-  local api = {}
-  client.api = api
-
+-- What a client has seen of its server: read-only methods of the API object.
+local function add_state_methods(api, client)
   --- The Mautic-Version of the last answer that carried one.
   function api.version() return client.version end
 
@@ -148,6 +143,29 @@ local function api_of(client)
 
   --- { status, headers } of the last answer (nil before the first call).
   function api.last_response() return client.last end
+
+  --- Close the connection (the client can still be used; it reconnects).
+  function api.close()
+    if client.close_transport then client.close_transport() end
+  end
+end
+
+-- /api/v2's families (Mautic 7.0+), built by the /api engine on first use.
+local function v2_of(client)
+  return v2.new(function(def)
+    local fam, internal = endpoint.family(client, def)
+    client.families[def.name] = internal
+    return fam
+  end)
+end
+
+-- The API object of a client: its families, built on first use, and a few
+-- methods. (The methods call helpers without a tail call: the level of an
+-- error must count their frame on every Lua.)
+local function api_of(client)
+  local api = {}
+  client.api = api
+  add_state_methods(api, client)
 
   --- Call any route by hand: api.request("GET", "/contacts", { query = {...} }).
   -- Paths are relative to /api unless opts.base == "root".
@@ -188,16 +206,7 @@ local function api_of(client)
 
   --- /api/v2 (Mautic 7.0+): api.v2.contacts.list{ page = 2 }, .each(), .get(id),
   -- .create(t), .replace(id, t), .update(id, t) (merge patch), .delete(id).
-  api.v2 = v2.new(function(def)
-    local fam, internal = endpoint.family(client, def)
-    client.families[def.name] = internal
-    return fam
-  end)
-
-  --- Close the connection (the client can still be used; it reconnects).
-  function api.close()
-    if client.close_transport then client.close_transport() end
-  end
+  api.v2 = v2_of(client)
 
   return setmetatable(api, {
     __index = function(t, name)
