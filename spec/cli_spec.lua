@@ -9,12 +9,7 @@ local ENV = ("MAUTIC_URL=%s MAUTIC_USERNAME=admin MAUTIC_PASSWORD=mautic"):forma
 
 -- bin/mautic as a user runs it, under the interpreter of this run: stdout and stderr together
 local function mautic(args, env)
-  local cmd = ("%s %s %s bin/mautic %s 2>&1; echo \"exit=$?\""):format(ENV, env or "", LUA, args)
-  local p = io.popen(cmd)
-  local out = p:read("*a")
-  p:close()
-  local body, code = out:match("^(.-)\n?exit=(%d+)\n$")
-  return body, tonumber(code)
+  return sys.run(("%s %s %s bin/mautic %s"):format(ENV, env or "", LUA, args))
 end
 
 -- the same, with stdout and stderr apart

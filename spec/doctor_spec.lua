@@ -4,6 +4,7 @@ local fake = require "support.fake"
 local mautic = require "mautic"
 local core = require "mautic.core"
 local json = require "mautic.json"
+local sys = require "support.sys"
 
 local LUA = require("support.lua").interpreter
 
@@ -50,12 +51,7 @@ end
 
 -- bin/mautic doctor as a user runs it: stdout and stderr together, and the exit status
 local function doctor_cli(args, env)
-  local cmd = ("%s %s bin/mautic doctor %s 2>&1; echo \"exit=$?\""):format(env or "", LUA, args)
-  local p = io.popen(cmd)
-  local out = p:read("*a")
-  p:close()
-  local body, code = out:match("^(.-)\n?exit=(%d+)\n$")
-  return body, tonumber(code)
+  return sys.run(("%s %s bin/mautic doctor %s"):format(env or "", LUA, args))
 end
 
 local BASIC_ENV = ("MAUTIC_USERNAME=%s MAUTIC_PASSWORD=%s"):format(USER, PASSWORD)

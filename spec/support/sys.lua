@@ -26,6 +26,14 @@ function _M.shell(cmd)
   return out
 end
 
+--- What a shell command prints (stdout and stderr together) and its exit
+-- status, as a user at a terminal would see them.
+function _M.run(cmd)
+  local out = _M.shell(("%s 2>&1; echo \"exit=$?\""):format(cmd))
+  local body, code = out:match("^(.-)\n?exit=(%d+)\n$")
+  return body, tonumber(code)
+end
+
 --- A copy of the project's sources (without build/ and .git) in a new
 -- temporary directory, for `luarocks make`: its builtin backend compiles
 -- the C files in place, so two suites building for two Luas at once in the
