@@ -76,3 +76,36 @@ describe("examples/import_contacts.lua (what make demo runs)", function()
     assert.matches('segment 1 "Demo import": 4 contacts added', out, 1, true)
   end)
 end)
+
+describe("examples/api_v2.lua", function()
+  local L = require "support.lua"
+  local sys = require "support.sys"
+  local fake = require "mautic.fake"
+
+  local function run_against(srv)
+    return sys.run(("MAUTIC_URL=%s MAUTIC_USERNAME=%s MAUTIC_PASSWORD=%s LUA_PATH='lua/?.lua;lua/?/init.lua;;' "
+      .. "LUA_CPATH='%s/?.so;;' %s examples/api_v2.lua")
+      :format(srv.url, srv.username, srv.password, L.core_dir, L.interpreter))
+  end
+
+  it("runs end to end on a Mautic 7.0 and leaves nothing behind", function()
+    local srv = assert(fake.start{ version = "7.0.0" })
+    finally(function() srv:stop() end)
+    local out, code = run_against(srv)
+    assert.equal(0, code, out)
+    assert.matches("contact %d+ is now Ada Lovelace", out)
+    assert.matches("read back 3 example contacts", out, 1, true)
+    assert.equal(1, srv:count("^/api/v2/contacts/%d+$", 200))          -- the merge patch
+    assert.equal("application/merge-patch+json", srv:last("PATCH", "^/api/v2/contacts/").headers["content-type"])
+    assert.same({}, srv:state("contacts"))
+  end)
+
+  it("stops before /api/v2 on a Mautic 5.1, naming the version", function()
+    local srv = assert(fake.start())
+    finally(function() srv:stop() end)
+    local out, code = run_against(srv)
+    assert.equal(1, code)
+    assert.matches("Mautic 5.1.0 has no /api/v2", out, 1, true)
+    assert.equal(0, srv:count("^/api/v2"))
+  end)
+end)
