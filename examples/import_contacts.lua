@@ -6,46 +6,18 @@
 -- Rows are created in batches (200 per request); a row Mautic rejects is
 -- reported with its line number and the reason, and the rest go through.
 local mautic = require "mautic"
+local csv = require "mautic.csv"
 
 local csv_path = arg[1] or "examples/contacts.csv"
 local segment_name = arg[2] or "CSV import"
 
--- A small CSV reader: quoted fields may hold commas and doubled quotes.
-local function parse_line(line)
-  local fields, i = {}, 1
-  while i <= #line + 1 do
-    if line:sub(i, i) == '"' then
-      local value, j = "", i + 1
-      while true do
-        local q = assert(line:find('"', j, true), "unterminated quote")
-        value = value .. line:sub(j, q - 1)
-        if line:sub(q + 1, q + 1) == '"' then value, j = value .. '"', q + 2
-        else i = q + 2; break end
-      end
-      fields[#fields + 1] = value
-    else
-      local comma = line:find(",", i, true) or #line + 1
-      fields[#fields + 1] = line:sub(i, comma - 1)
-      i = comma + 1
-    end
-  end
-  return fields
-end
-
+-- Every row of the CSV file, as header name -> value (mautic.csv reads
+-- RFC 4180: quoted cells may hold commas, doubled quotes and line breaks).
 local function read_csv(path)
-  local f = assert(io.open(path, "r"))
-  local header = parse_line(f:read("*l"))
+  local reader = mautic.assert(csv.open(path))
   local rows = {}
-  for line in f:lines() do
-    if line ~= "" then
-      local row, values = {}, parse_line(line)
-      for k, name in ipairs(header) do
-        if values[k] and values[k] ~= "" then row[name] = values[k] end
-      end
-      rows[#rows + 1] = row
-    end
-  end
-  f:close()
+  for row in reader:rows() do rows[#rows + 1] = row end
+  reader:close()
   return rows
 end
 
