@@ -23,8 +23,12 @@ local _M = {}
 
 local state
 
+-- requests being handled now: not reset with the rest (a request in flight
+-- across a reset still ends), its peak since the last reset is
+local in_flight = 0
+
 function _M.reset()
-  state = { requests = 0, reused = 0, connections = 0, seen = {}, arrivals = {} }
+  state = { requests = 0, reused = 0, connections = 0, seen = {}, arrivals = {}, max_in_flight = in_flight }
 end
 _M.reset()
 
@@ -32,10 +36,21 @@ _M.reset()
 -- serial `connection`; `reused`: not the first request on it.
 function _M.request(connection, reused)
   state.requests = state.requests + 1
+  in_flight = in_flight + 1
+  if in_flight > state.max_in_flight then state.max_in_flight = in_flight end
+  ngx.ctx.counted = true
   if reused then state.reused = state.reused + 1 end
   if connection and not state.seen[connection] then
     state.seen[connection] = true
     state.connections = state.connections + 1
+  end
+end
+
+--- A request has been answered (or given up): nginx's log phase.
+function _M.done()
+  if ngx.ctx.counted then
+    ngx.ctx.counted = nil
+    in_flight = in_flight - 1
   end
 end
 
@@ -72,7 +87,7 @@ function _M.state()
   table.sort(keys)
   for _, k in ipairs(keys) do arrivals[k] = state.arrivals[k] end
   return json.O{ "requests", state.requests, "reused", state.reused, "connections", state.connections,
-                 "arrivals", arrivals }
+                 "max_in_flight", state.max_in_flight, "arrivals", arrivals }
 end
 
 return _M
