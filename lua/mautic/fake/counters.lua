@@ -23,12 +23,14 @@ local _M = {}
 
 local state
 
--- requests being handled now: not reset with the rest (a request in flight
--- across a reset still ends), its peak since the last reset is
-local in_flight = 0
+-- Requests being handled now, of those that arrived since the last reset
+-- (`epoch`): one still sleeping on a delay from an earlier spec is not
+-- counted, nor uncounted when it ends.
+local in_flight, epoch = 0, 0
 
 function _M.reset()
-  state = { requests = 0, reused = 0, connections = 0, seen = {}, arrivals = {}, max_in_flight = in_flight }
+  state = { requests = 0, reused = 0, connections = 0, seen = {}, arrivals = {}, max_in_flight = 0 }
+  in_flight, epoch = 0, epoch + 1
 end
 _M.reset()
 
@@ -38,7 +40,7 @@ function _M.request(connection, reused)
   state.requests = state.requests + 1
   in_flight = in_flight + 1
   if in_flight > state.max_in_flight then state.max_in_flight = in_flight end
-  ngx.ctx.counted = true
+  ngx.ctx.counted = epoch
   if reused then state.reused = state.reused + 1 end
   if connection and not state.seen[connection] then
     state.seen[connection] = true
@@ -46,12 +48,11 @@ function _M.request(connection, reused)
   end
 end
 
---- A request has been answered (or given up): nginx's log phase.
+--- A request has been answered (the end of the handler), or given up
+-- (nginx's log phase, after an ngx.exit): whichever comes first counts.
 function _M.done()
-  if ngx.ctx.counted then
-    ngx.ctx.counted = nil
-    in_flight = in_flight - 1
-  end
+  if ngx.ctx.counted == epoch then in_flight = in_flight - 1 end
+  ngx.ctx.counted = nil
 end
 
 local function bump(key)
