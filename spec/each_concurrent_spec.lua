@@ -49,21 +49,22 @@ describe("each with concurrency", function()
     for i = 1, 30 do extra[i] = { email = ("churn%d@example.com"):format(i) } end
     assert(api.contacts.create_batch(extra))
     local before = ids_of{ page_size = 100 }
+    -- only churn rows are deleted (the other specs keep `all`): behind the
+    -- scan, the row just yielded, and one ahead, perhaps on a page in flight
+    local churn, at = ids_of{ search = "email:churn%", page_size = 100 }, {}
+    for i, id in ipairs(churn) do at[id] = i end
     local deleted, created, seen, got = {}, {}, {}, {}
-    local k = 0
     for c in api.contacts.each{ page_size = 4, concurrency = 3 } do
       got[#got + 1] = c.id
       assert.is_nil(seen[c.id], "id " .. c.id .. " yielded twice")
       seen[c.id] = true
-      k = k + 1
-      if k % 7 == 0 then
-        -- one row behind the scan, one ahead of it, and a new one
-        local behind, ahead = before[k - 3], before[k + 9]
-        for _, id in ipairs{ behind, ahead } do
+      local i = at[c.id]
+      if i and i % 4 == 0 then
+        for _, id in ipairs{ churn[i - 2], c.id, churn[i + 5] } do
           if id and not deleted[id] then assert(api.contacts.delete(id)); deleted[id] = true end
         end
-        local c2 = assert(api.contacts.create{ email = ("new%d@example.com"):format(k) })
-        created[c2.id] = true
+        local new = assert(api.contacts.create{ email = ("new%d@example.com"):format(i) })
+        created[new.id] = true
       end
     end
     assert.truthy(next(deleted) and next(created))
@@ -95,6 +96,20 @@ describe("each with concurrency", function()
     assert.is_false(ok)
     assert.equal("decode", err.kind)
     assert.matches("ignores where on id", err.message)
+  end)
+
+  it("raises a failed page's error from the loop, and scans again afterwards", function()
+    local strict = fake.client{ retries = 0 }
+    fake.fault{ path = "^/api/contacts$", method = "GET", skip = 4, status = 500, count = 1 }
+    local n = 0
+    local ok, err = pcall(function()
+      for _ in strict.contacts.each{ page_size = 5, concurrency = 3 } do n = n + 1 end
+    end)
+    assert.is_false(ok)
+    assert.equal("http", err.kind)
+    assert.equal(500, err.status)
+    assert.is_true(n < #all)
+    assert.same(all, ids_of{ page_size = 5, concurrency = 3 })
   end)
 
   it("raises at the caller's line for an order it cannot keep, and refuses /api/v2", function()
