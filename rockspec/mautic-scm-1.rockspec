@@ -111,6 +111,7 @@ build = {
     ["mautic.routes"] = "lua/mautic/routes.lua",
     ["mautic.fields"] = "lua/mautic/fields.lua",
     ["mautic.pager"] = "lua/mautic/pager.lua",
+    ["mautic.ranges"] = "lua/mautic/ranges.lua",
     ["mautic.parallel"] = "lua/mautic/parallel.lua",
     ["mautic.query"] = "lua/mautic/query.lua",
     ["mautic.random"] = "lua/mautic/random.lua",

@@ -40,6 +40,35 @@ describe("contacts.export", function()
     assert.is_true(pages >= 3, "list requests: " .. pages)
   end)
 
+  it("writes the same CSV with concurrency as without, a segment and progress included", function()
+    seed(23)
+    assert(api.contacts.delete(7))     -- a gap in the ids
+    local function export(q)
+      local lines = {}
+      q.to = function(l) lines[#lines + 1] = l end
+      local r = assert(api.contacts.export(q))
+      return table.concat(lines), r.rows
+    end
+    local plain, rows = export{ page_size = 4 }
+    assert.equal(22, rows)
+    for _, n in ipairs{ 1, 2, 4 } do
+      local progress = {}
+      local text, n_rows = export{ page_size = 4, concurrency = n, on_progress = function(done, total)
+        progress[#progress + 1] = done .. "/" .. total
+      end }
+      assert.equal(plain, text)
+      assert.equal(22, n_rows)
+      assert.equal("22/22", progress[#progress])
+    end
+    assert(api.segments.create{ name = "Half", alias = "half" })
+    local ids = {}
+    for i = 1, 22, 2 do ids[#ids + 1] = i end
+    assert(api.segments.add_contacts(1, { ids = ids }))
+    assert.equal(export{ segment = "half", fields = { "id", "email" } },
+                 export{ segment = "half", fields = { "id", "email" }, concurrency = 3, page_size = 2 })
+    assert.has_error(function() api.contacts.export{ to = function() end, concurrency = 2, orderBy = "email" } end)
+  end)
+
   it("quotes what needs quoting", function()
     assert(api.contacts.create{ email = "q@export.test", firstname = 'Ann "A"', lastname = "Lee, Jr.",
                                 city = "two\nlines" })

@@ -458,6 +458,17 @@ describe("bin/mautic", function()
       assert.equal(2, select(3, mautic3("contacts export --where nojson")))
     end)
 
+    it("takes --concurrency: the same CSV, in id order", function()
+      for i = 1, 7 do mautic(("contacts create email=k%d@cli.test"):format(i)) end
+      local seq = mautic3("contacts export --fields id,email --page-size 2")
+      local out, stderr, code = mautic3("contacts export --fields id,email --page-size 2 --concurrency 3")
+      assert.equal(0, code, stderr)
+      assert.equal(seq, out)
+      assert.matches("^id,email\r\n1,k1@cli.test\r\n", out)
+      assert.equal(2, select(3, mautic3("contacts export --concurrency 0")))
+      assert.equal(2, select(3, mautic3("contacts export --concurrency 2 orderBy=email")))
+    end)
+
     it("round-trips with import", function()
       local path = tmp_csv('email,firstname,lastname,tags\nrt1@cli.test,Ann,"Lee, Jr.","a,b"\nrt2@cli.test,"Bo ""B""",,\n')
       assert.equal(0, select(2, mautic("contacts import " .. path)))

@@ -64,6 +64,14 @@ describe("the client inside nginx", function()
     assert.same({ 0, 10, 20 }, starts)
   end)
 
+  it("pages with each{ concurrency = 3 } as light threads: id order, at most 3 pages in flight", function()
+    fake.fault{ path = "^/api/contacts$", method = "GET", action = "delay", delay = 0.2, count = 0 }
+    local r = run("each_concurrent")
+    assert.equal(25, #r.ids)
+    assert.same(r.seq, r.ids)
+    assert.equal(3, fake.counters().max_in_flight)
+  end)
+
   it("stops reading an answer larger than max_response_bytes", function()
     fake.fault{ path = "^/api/contacts$", status = 200, count = 1,
                 body = '{"total":1,"contacts":["' .. string.rep("x", 5000) .. '"]}' }

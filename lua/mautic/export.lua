@@ -3,6 +3,7 @@
 --   api.contacts.export{ search = "email:%@acme.com", fields = { "email", "firstname" }, to = "out.csv" }
 --
 -- Pages come one at a time through mautic.pager (the next one prefetched),
+-- or `concurrency` pages at once by id ranges (mautic.ranges), in id order,
 -- each contact becomes one CSV line (mautic.csv), and `to` takes them: a
 -- path (written to <path>.part, renamed when complete), an open file, or a
 -- function given each line.
@@ -82,6 +83,7 @@ local EXPORT_QUERY = {
   segment = options.is_either(options.is_int(1), options.is_text), fields = options.is_either("string", "table"),
   to = "any", on_progress = "function", separator = "string", eol = "string", header = "boolean",
   page_size = options.is_int(1), prefetch = "boolean", strict_fields = options.FIELDS.strict_fields,
+  concurrency = options.is_int(1),
 }
 
 -- The export's own keys, checked: { to, fields, line_opts, bad }, or nil
@@ -155,7 +157,7 @@ end
 local function count_rows(client, family, query)
   local lq = {}
   for k, v in pairs(query) do lq[k] = v end
-  lq.page_size, lq.limit, lq.start = nil, 1, 0
+  lq.page_size, lq.limit, lq.start, lq.concurrency = nil, 1, 0, nil
   local page = endpoint.invoke(client, family, family.routes.list, lq)
   local total = page and page.total
   if total and query.limit then total = min(total, query.limit) end

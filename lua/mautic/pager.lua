@@ -13,6 +13,8 @@
 -- curl multi handle, or a light thread inside nginx).
 -- /api/v2 collections page by number instead (`?page=N`, 30 items each,
 -- `totalItems`): `pages_handler` runs the same loop with that strategy.
+-- `concurrency = n` in the query scans by id ranges instead (mautic.ranges):
+-- n pages in flight, id order, exact while rows change. /api/v2 refuses n > 1.
 local http = require "mautic.http"
 local list = require "mautic.list"
 local errors = require "mautic.errors"
@@ -22,6 +24,7 @@ local parallel = require "mautic.parallel"
 local options = require "mautic.options"
 local collection = require "mautic.collection"
 local server = require "mautic.server"
+local ranges = require "mautic.ranges"
 
 local type, pairs, ipairs, error = type, pairs, ipairs, error
 local min = math.min
@@ -30,7 +33,7 @@ local _M = {}
 
 -- each(query, opts): what the query may hold besides the list's own
 -- parameters, and what opts may hold
-local EACH_QUERY = { page_size = options.is_int(1) }
+local EACH_QUERY = { page_size = options.is_int(1), concurrency = options.is_int(1) }
 local EACH_OPTIONS = options.merge(options.CALL, { page_size = options.is_int(1), prefetch = "boolean" })
 
 -- The state of one loop: the query of every page (`base`), where the next
@@ -49,7 +52,7 @@ local function new_pager(client, family, sent, o)
     prefetch = o.prefetch ~= false and client.default_transport,
     how = OFFSET,
   }
-  base.page_size, base.limit = nil, nil
+  base.page_size, base.limit, base.concurrency = nil, nil, nil
   if base.orderBy == nil then base.orderBy, base.orderByDir = "id", "ASC" end
   p.base = base
   return p
@@ -180,11 +183,20 @@ function _M.each_handler(client, family, fname, q, opts)
   local o, oerr = options.problem(fname, 2, opts, EACH_OPTIONS)
   if not o then return nil, check.usage(oerr) end
   local p = new_pager(client, family, sent, o)
+  local n = sent and sent.concurrency
+  if n then
+    -- checked before base's default order is filled in
+    local why = ranges.refuse(sent)
+    if why then return nil, check.usage(("bad argument #1 to '%s' (%s)"):format(fname, why)) end
+    ranges.setup(p, n)
+    local function bless(item) return entity.bless(client, family, item) end
+    return function() return ranges.next_item(p, bless) end
+  end
   return function() return next_item(p) end
 end
 
 -- each(query, opts) of a numbered collection
-local PAGES_QUERY = { page = options.is_int(1), limit = options.is_int(0) }
+local PAGES_QUERY = { page = options.is_int(1), limit = options.is_int(0), concurrency = options.is_int(1) }
 local PAGES_OPTIONS = options.merge(options.CALL, { prefetch = "boolean" })
 
 --- The iterator of an /api/v2 collection's `each` (a route handler):
@@ -197,6 +209,12 @@ function _M.pages_handler(client, family, fname, q, opts)
   local o, oerr = options.problem(fname, 2, opts, PAGES_OPTIONS)
   if not o then return nil, check.usage(oerr) end
   q = q or {}
+  if q.concurrency and q.concurrency > 1 then
+    -- v2 pages only by number, with no where nor order on the server: pages
+    -- fetched at once would skip or repeat rows that change meanwhile
+    return nil, check.usage(("bad argument #1 to '%s' (concurrency: /api/v2 collections page by number, "
+      .. "which cannot stay exact while rows change; scan them with concurrency = 1)"):format(fname))
+  end
   local p = new_pager(client, family, nil, o)
   p.how, p.page_size, p.cap = PAGES, collection.PAGE_SIZE, q.limit
   p.start, p.skipped, p.received = q.page or 1, ((q.page or 1) - 1) * collection.PAGE_SIZE, 0

@@ -124,4 +124,23 @@ function _M.ahead(fn)
   return handle
 end
 
+--- A group of ahead-of-time runs that move on together (each with
+-- concurrency keeps several pages on their way). In plain Lua one scheduler
+-- holds them all, so waiting for one drives every transfer (a scheduler of
+-- its own per run, as _M.ahead makes, would sit still until waited for);
+-- elsewhere each is an _M.ahead (light threads inside nginx).
+-- @treturn table group.ahead(fn) -> a handle as _M.ahead's; group.close()
+--   drops what is still on its way
+function _M.group()
+  if host.current().name ~= "plain" then return { ahead = _M.ahead, close = function() end } end
+  local sched = scheduler.new()
+  local group = {}
+  function group.ahead(fn)
+    local task = sched:spawn(fn)
+    return { result = function() return sched:wait(task) end, cancel = function() end }
+  end
+  function group.close() sched:close() end
+  return group
+end
+
 return _M

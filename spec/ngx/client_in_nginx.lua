@@ -46,6 +46,13 @@ elseif case == "each" then
   assert(api.contacts.create_batch(rows))
   out.ids = {}
   for c in api.contacts.each{ page_size = 10, search = "email:ngxeach%" } do out.ids[#out.ids + 1] = c.id end
+elseif case == "each_concurrent" then
+  local rows = {}
+  for i = 1, 25 do rows[i] = { email = ("ngxconc%d@example.com"):format(i) } end
+  assert(api.contacts.create_batch(rows))
+  out.ids, out.seq = {}, {}
+  for c in api.contacts.each{ page_size = 4, search = "email:ngxconc%", concurrency = 3 } do out.ids[#out.ids + 1] = c.id end
+  for c in api.contacts.each{ page_size = 100, search = "email:ngxconc%" } do out.seq[#out.seq + 1] = c.id end
 elseif case == "too_large" then
   local small = mautic.new{ url = url, auth = mautic.auth.basic{ username = "admin", password = "mautic" },
                             timeout = 2, retries = 0, max_response_bytes = 1000 }

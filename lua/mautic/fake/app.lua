@@ -211,12 +211,16 @@ function _M.handle()
   local fault = faults.pick(method, path, reused)
   if fault then
     entry.fault = fault.name or fault.action
-    return misbehave.act(fault, { req = req, entry = entry, answer = answer, send = send })
+    misbehave.act(fault, { req = req, entry = entry, answer = answer, send = send })
+    return counters.done()
   end
 
   local res = answer(req)
   entry.status = res.status
-  return send(req, res, req.rate_headers)
+  send(req, res, req.rate_headers)
+  -- answered: no longer in flight (nginx's log phase may come later than the
+  -- client's next request; it counts only what ended without getting here)
+  counters.done()
 end
 
 return _M

@@ -23,8 +23,14 @@ local _M = {}
 
 local state
 
+-- Requests being handled now, of those that arrived since the last reset
+-- (`epoch`): one still sleeping on a delay from an earlier spec is not
+-- counted, nor uncounted when it ends.
+local in_flight, epoch = 0, 0
+
 function _M.reset()
-  state = { requests = 0, reused = 0, connections = 0, seen = {}, arrivals = {} }
+  state = { requests = 0, reused = 0, connections = 0, seen = {}, arrivals = {}, max_in_flight = 0 }
+  in_flight, epoch = 0, epoch + 1
 end
 _M.reset()
 
@@ -32,11 +38,21 @@ _M.reset()
 -- serial `connection`; `reused`: not the first request on it.
 function _M.request(connection, reused)
   state.requests = state.requests + 1
+  in_flight = in_flight + 1
+  if in_flight > state.max_in_flight then state.max_in_flight = in_flight end
+  ngx.ctx.counted = epoch
   if reused then state.reused = state.reused + 1 end
   if connection and not state.seen[connection] then
     state.seen[connection] = true
     state.connections = state.connections + 1
   end
+end
+
+--- A request has been answered (the end of the handler), or given up
+-- (nginx's log phase, after an ngx.exit): whichever comes first counts.
+function _M.done()
+  if ngx.ctx.counted == epoch then in_flight = in_flight - 1 end
+  ngx.ctx.counted = nil
 end
 
 local function bump(key)
@@ -72,7 +88,7 @@ function _M.state()
   table.sort(keys)
   for _, k in ipairs(keys) do arrivals[k] = state.arrivals[k] end
   return json.O{ "requests", state.requests, "reused", state.reused, "connections", state.connections,
-                 "arrivals", arrivals }
+                 "max_in_flight", state.max_in_flight, "arrivals", arrivals }
 end
 
 return _M
