@@ -31,6 +31,7 @@
  * memory error raised by Lua cannot leak.
  */
 #include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,7 @@
 #define JD_MAX_DEPTH 1000
 #define JD_GATHER 32        /* members kept on the stack before their table is made */
 #define JD_LEAF_MAX 1024    /* longest leaf object text that is looked up to be shared */
+#define JD_LEAF_SPAN 2048   /* > JD_LEAF_MAX: packs a leaf's offset and length in one integer */
 
 static int parse_value(jd *d, int flags);
 
@@ -234,32 +236,56 @@ static const char *leaf_end(const char *p, const char *end)
     return NULL;
 }
 
+/* FNV-1a: a leaf object's text to the key it is looked up by */
+static int text_key(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    while (n--) {
+        h ^= (unsigned char)*p++;
+        h *= 16777619u;
+    }
+    return (int)(h & 0x7fffffff);
+}
+
 /* A leaf object whose text was seen before in this decode is the table made
    then: a list of contacts repeats the same field definitions (an empty
    field's is the same text for every contact), and one table for them all
-   is what makes a page of entities cost what its distinct data costs. The
-   text is the key, so a table is only shared with an identical text. */
+   is what makes a page of entities cost what its distinct data costs. A
+   table is only shared with an identical text: the key is a hash of the
+   text, and where that text was (offset * JD_LEAF_SPAN + length) is kept to
+   compare the bytes; a second text with the same hash is decoded apart.
+   No Lua string is made for the text, so a lookup allocates nothing. */
 static int parse_object(jd *d, int flags)
 {
     lua_State *L = d->L;
     const char *e;
+    size_t n, off;
+    int key, same = 0, fresh;
     if (!d->intern_idx || (flags & JD_REC) || !(e = leaf_end(d->p, d->end)))
         return parse_members(d, flags);
-    lua_pushlstring(L, d->p, (size_t)(e - d->p));
-    lua_pushvalue(L, -1);
-    lua_rawget(L, d->intern_idx);
-    if (!lua_isnil(L, -1)) {
-        lua_remove(L, -2);
+    n = (size_t)(e - d->p);
+    off = (size_t)(d->p - d->start);
+    key = text_key(d->p, n);
+    lua_rawgeti(L, d->intern_idx + 1, key);
+    fresh = lua_isnil(L, -1);
+    if (!fresh) {
+        size_t at = (size_t)lua_tointeger(L, -1);
+        same = at % JD_LEAF_SPAN == n && memcmp(d->start + at / JD_LEAF_SPAN, d->p, n) == 0;
+    }
+    lua_pop(L, 1);
+    if (same) {
+        lua_rawgeti(L, d->intern_idx, key);
         d->p = e;
         return 0;
     }
-    lua_pop(L, 1);
     if (parse_members(d, flags) < 0)
         return -1;
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, -2);
-    lua_rawset(L, d->intern_idx);
-    lua_remove(L, -2);
+    if (fresh) {
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, d->intern_idx, key);
+        lua_pushinteger(L, (lua_Integer)(off * JD_LEAF_SPAN + n));
+        lua_rawseti(L, d->intern_idx + 1, key);
+    }
     return 0;
 }
 
@@ -369,12 +395,14 @@ static int l_json_decode(lua_State *L)
     lua_pushnil(L);         /* JD_FIELD: the keys found */
     d.order_idx = d.mode == JD_TABLE ? 2 : 5;
     if (share) {
-        lua_newtable(L);    /* leaf object text -> its table */
+        lua_newtable(L);    /* text key -> the leaf's table */
+        lua_newtable(L);    /* text key -> where its text is */
         d.intern_idx = 6;
     } else {
         lua_pushnil(L);
+        lua_pushnil(L);
     }
-    base = 6;
+    base = 7;
     d.decpoint = localeconv()->decimal_point[0];
     jd_skip_ws(&d);
     rc = parse_value(&d, d.mode == JD_TABLE ? JD_REC | JD_KIDS : d.mode == JD_FIELD ? JD_KIDS : 0);

@@ -553,6 +553,13 @@ describe("mautic.core.json_decode", function()
       assert.equal("y", v[3].b)
     end)
 
+    it("keeps apart two different leaves whose texts hash alike", function()
+      -- {"a":24329} and {"a":568614} have the same 31-bit FNV-1a key
+      local v = assert(decode('[{"a":24329},{"a":568614},{"a":568614},{"a":24329}]', nil, true))
+      assert.same({ 24329, 568614, 568614, 24329 }, { v[1].a, v[2].a, v[3].a, v[4].a })
+      assert.is_true(rawequal(v[1], v[4]))
+    end)
+
     it("decodes a long leaf (not looked up) the same", function()
       local long = '{"a":"' .. ("x"):rep(2000) .. '"}'
       local v = assert(decode("[" .. long .. "," .. long .. "]", nil, true))
