@@ -20,6 +20,9 @@
  *            not an object). A table: order[t] = keys in document order for
  *            the top-level object and each object directly under it that has
  *            two members or more (one member or none: order cannot matter).
+ *   share    true: a leaf object (members, no object inside, no array but
+ *            empty ones) whose text is the same as an earlier one's in this
+ *            text is that earlier table, not a copy (see parse_object).
  *
  * Malformed text (truncated, bad escapes, trailing text...), nesting deeper
  * than 1000 and numbers out of range give nil, "<what> at byte offset N"
@@ -28,6 +31,7 @@
  * memory error raised by Lua cannot leak.
  */
 #include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +40,8 @@
 #define JD_ARRAY_MT "mautic.json.array"
 #define JD_MAX_DEPTH 1000
 #define JD_GATHER 32        /* members kept on the stack before their table is made */
+#define JD_LEAF_MAX 1024    /* longest leaf object text that is looked up to be shared */
+#define JD_LEAF_SPAN 2048   /* > JD_LEAF_MAX: packs a leaf's offset and length in one integer */
 
 static int parse_value(jd *d, int flags);
 
@@ -145,7 +151,7 @@ static void note_keys(jd *d, int keys, int nkeys, int tbl)
 
 /* members are gathered on the stack, JD_GATHER at a time, so that the
    table is made at its size (nulls left out) */
-static int parse_object(jd *d, int flags)
+static int parse_members(jd *d, int flags)
 {
     lua_State *L = d->L;
     int keys = 0, nkeys = 0, tbl = 0, first, n = 0, live = 0;
@@ -193,6 +199,93 @@ static int parse_object(jd *d, int flags)
     d->depth--;
     if (keys)
         note_keys(d, keys, nkeys, tbl);
+    return 0;
+}
+
+/* Where the object at p ends when it is a leaf: at least one member, no
+   object inside and no array but empty ones ("properties":[]). NULL when it
+   is not a leaf, or longer than JD_LEAF_MAX (the scan must stay cheaper than
+   the decode it may save). Only a guess at the shape: the text is still
+   parsed, and checked, before it is first shared. */
+static const char *leaf_end(const char *p, const char *end)
+{
+    const char *limit = end - p > JD_LEAF_MAX ? p + JD_LEAF_MAX : end;
+    int members = 0;
+    for (p++; p < limit; p++) {
+        switch (*p) {
+        case '"':
+            members = 1;
+            for (p++; p < limit && *p != '"'; p++)
+                if (*p == '\\')
+                    p++;
+            if (p >= limit)
+                return NULL;
+            break;
+        case '{':
+            return NULL;
+        case '[':
+            for (p++; p < limit && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'); p++)
+                ;
+            if (p >= limit || *p != ']')
+                return NULL;
+            break;
+        case '}':
+            return members ? p + 1 : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* FNV-1a: a leaf object's text to the key it is looked up by */
+static int text_key(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    while (n--) {
+        h ^= (unsigned char)*p++;
+        h *= 16777619u;
+    }
+    return (int)(h & 0x7fffffff);
+}
+
+/* A leaf object whose text was seen before in this decode is the table made
+   then: a list of contacts repeats the same field definitions (an empty
+   field's is the same text for every contact), and one table for them all
+   is what makes a page of entities cost what its distinct data costs. A
+   table is only shared with an identical text: the key is a hash of the
+   text, and where that text was (offset * JD_LEAF_SPAN + length) is kept to
+   compare the bytes; a second text with the same hash is decoded apart.
+   No Lua string is made for the text, so a lookup allocates nothing. */
+static int parse_object(jd *d, int flags)
+{
+    lua_State *L = d->L;
+    const char *e;
+    size_t n, off;
+    int key, same = 0, fresh;
+    if (!d->intern_idx || (flags & JD_REC) || !(e = leaf_end(d->p, d->end)))
+        return parse_members(d, flags);
+    n = (size_t)(e - d->p);
+    off = (size_t)(d->p - d->start);
+    key = text_key(d->p, n);
+    lua_rawgeti(L, d->intern_idx + 1, key);
+    fresh = lua_isnil(L, -1);
+    if (!fresh) {
+        size_t at = (size_t)lua_tointeger(L, -1);
+        same = at % JD_LEAF_SPAN == n && memcmp(d->start + at / JD_LEAF_SPAN, d->p, n) == 0;
+    }
+    lua_pop(L, 1);
+    if (same) {
+        lua_rawgeti(L, d->intern_idx, key);
+        d->p = e;
+        return 0;
+    }
+    if (parse_members(d, flags) < 0)
+        return -1;
+    if (fresh) {
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, d->intern_idx, key);
+        lua_pushinteger(L, (lua_Integer)(off * JD_LEAF_SPAN + n));
+        lua_rawseti(L, d->intern_idx + 1, key);
+    }
     return 0;
 }
 
@@ -276,12 +369,12 @@ static int parse_value(jd *d, int flags)
     }
 }
 
-/* json_decode(text [, order]) -> value [, keys] | nil, message */
+/* json_decode(text [, order [, share]]) -> value [, keys] | nil, message */
 static int l_json_decode(lua_State *L)
 {
     jd d;
     size_t len;
-    int rc, base;
+    int rc, base, share;
     luaL_checktype(L, 1, LUA_TSTRING);
     memset(&d, 0, sizeof d);
     d.L = L;
@@ -293,6 +386,7 @@ static int l_json_decode(lua_State *L)
     case LUA_TTABLE: d.mode = JD_TABLE; break;
     default: return luaL_argerror(L, 2, "string or table expected");
     }
+    share = lua_toboolean(L, 3);
     lua_settop(L, 2);
     lua_pushvalue(L, lua_upvalueindex(1));
     d.mt_idx = 3;
@@ -300,7 +394,15 @@ static int l_json_decode(lua_State *L)
     d.scratch_idx = 4;
     lua_pushnil(L);         /* JD_FIELD: the keys found */
     d.order_idx = d.mode == JD_TABLE ? 2 : 5;
-    base = 5;
+    if (share) {
+        lua_newtable(L);    /* text key -> the leaf's table */
+        lua_newtable(L);    /* text key -> where its text is */
+        d.intern_idx = 6;
+    } else {
+        lua_pushnil(L);
+        lua_pushnil(L);
+    }
+    base = 7;
     d.decpoint = localeconv()->decimal_point[0];
     jd_skip_ws(&d);
     rc = parse_value(&d, d.mode == JD_TABLE ? JD_REC | JD_KIDS : d.mode == JD_FIELD ? JD_KIDS : 0);

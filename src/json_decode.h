@@ -23,6 +23,7 @@ typedef struct jd {
     int order_idx;          /* JD_TABLE: the order table; JD_FIELD: the result slot */
     int mt_idx;             /* the array metatable */
     int scratch_idx;        /* slot of the scratch userdata */
+    int intern_idx;         /* share: text key -> table (and +1: -> where); 0: no sharing */
     size_t scratch_len;
     char *scratch;
     int depth;

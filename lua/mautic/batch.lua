@@ -166,6 +166,7 @@ end
 -- Send the rows of one create or edit request: one result per row, or nil, err.
 local function send_rows(client, family, spec, rows, lean)
   spec.want_body = true
+  spec.share = true     -- a chunk's entities share their repeated field definitions
   local body, meta = http.call(client, spec)
   if body == nil then return nil, meta end
   if type(body) ~= "table" then

@@ -135,6 +135,7 @@ local function prepare(client, family, route, fname, ...)
     path = path,
     id = select(1, ...),
     want_body = route.result ~= nil,
+    share = route.result == "list",   -- many entities: repeated field definitions decoded once
     merges = route.name == "create" and family.def.merge_creates and chunks.identified(client.unique_fields, data),
     base = route.base,
     timeout = opts.timeout,

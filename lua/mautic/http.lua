@@ -78,7 +78,8 @@ end
 --- Turn a call description into a transport request.
 -- spec: { method, path, base = "api"|"root", query = table, body = table,
 --         form = bool, parts = array, output = path, headers = table,
---         content_type = the JSON body's media type }
+--         content_type = the JSON body's media type,
+--         share = decode the answer with json.decode_shared (lists, batches) }
 -- @treturn[1] table the request
 -- @treturn[2] nil
 -- @treturn[2] string why the arguments cannot be sent (a usage error)
@@ -128,7 +129,8 @@ local function decode_answer(status, headers, body, req, spec)
   end
   local ctype = headers and headers["content-type"] or ""
   if spec.binary_ok and not find(ctype, "json", 1, true) then return body end
-  local v, why = json.decode(body)
+  -- answers with many entities share their repeated leaf objects (json.decode_shared)
+  local v, why = (spec.share and json.decode_shared or json.decode)(body)
   if v == nil then return nil, errors.decode(status, body, why, req) end
   return v
 end

@@ -91,7 +91,7 @@ function PAGES.where(p) return ("page=%d"):format(p.start) end
 local function request_page(p, at)
   local o = p.o
   local body, meta = http.call(p.client, { method = "GET", path = p.route.path, query = p.how.query(p, at),
-                                           headers = p.route.headers,
+                                           headers = p.route.headers, share = true,
                                            timeout = o.timeout, retries = o.retries, deadline = o.deadline })
   if body == nil then error(meta, 0) end
   return body, meta

@@ -510,4 +510,82 @@ describe("mautic.core.json_decode", function()
       assert.has_error(function() decode("{}", true) end)
     end)
   end)
+
+  describe("with share, identical leaf objects are one table", function()
+    local function deep_equal(a, b)
+      if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+      if getmetatable(a) ~= getmetatable(b) then return false end
+      for k, v in pairs(a) do if not deep_equal(v, b[k]) then return false end end
+      for k in pairs(b) do if a[k] == nil then return false end end
+      return true
+    end
+
+    it("makes one table of the same leaf text, and copies without share", function()
+      local text = '[{"id":1,"alias":"phone","properties":[],"value":null},' ..
+                   '{"id":1,"alias":"phone","properties":[],"value":null},{"id":2,"alias":"fax"}]'
+      local shared = assert(decode(text, nil, true))
+      local plain = assert(decode(text))
+      assert.is_true(rawequal(shared[1], shared[2]))
+      assert.is_false(rawequal(plain[1], plain[2]))
+      assert.is_false(rawequal(shared[1], shared[3]))
+      assert.is_true(deep_equal(plain, shared))
+      assert.is_true(is_array(shared[1].properties))
+      assert.is_nil(shared[1].value)
+    end)
+
+    it("shares no object holding an object or a non-empty array, and no empty object", function()
+      local text = '[{"a":{"b":1}},{"a":{"b":1}},{"l":[1]},{"l":[1]},{},{},[],[]]'
+      local v = assert(decode(text, nil, true))
+      assert.is_true(rawequal(v[1].a, v[2].a))      -- the leaf inside is shared
+      assert.is_false(rawequal(v[1], v[2]))
+      assert.is_false(rawequal(v[3], v[4]))
+      assert.is_false(rawequal(v[5], v[6]))
+      assert.is_false(rawequal(v[7], v[8]))
+    end)
+
+    it("reads strings with escaped quotes and braces right while looking for leaves", function()
+      local text = '[{"a":"x\\"}{[","b":"\\\\"},{"a":"x\\"}{[","b":"\\\\"},{"a":"x\\"}{[","b":"y"}]'
+      local v = assert(decode(text, nil, true))
+      assert.equal('x"}{[', v[1].a)
+      assert.equal("\\", v[1].b)
+      assert.is_true(rawequal(v[1], v[2]))
+      assert.is_false(rawequal(v[1], v[3]))
+      assert.equal("y", v[3].b)
+    end)
+
+    it("keeps apart two different leaves whose texts hash alike", function()
+      -- {"a":24329} and {"a":568614} have the same 31-bit FNV-1a key
+      local v = assert(decode('[{"a":24329},{"a":568614},{"a":568614},{"a":24329}]', nil, true))
+      assert.same({ 24329, 568614, 568614, 24329 }, { v[1].a, v[2].a, v[3].a, v[4].a })
+      assert.is_true(rawequal(v[1], v[4]))
+    end)
+
+    it("decodes a long leaf (not looked up) the same", function()
+      local long = '{"a":"' .. ("x"):rep(2000) .. '"}'
+      local v = assert(decode("[" .. long .. "," .. long .. "]", nil, true))
+      assert.equal(2000, #v[1].a)
+      assert.is_true(deep_equal(v[1], v[2]))
+    end)
+
+    it("gives the same values, key orders and errors as without share on mangled documents", function()
+      local doc = '{"a":[{"x":1,"y":[]},{"x":1,"y":[]},{"b":null,"c":[[],{}]}],"d":{"k":"\\u00e9","l":2},' ..
+                  '"e":[{"k":"\\u00e9","l":2},{"k":"\\u00e9","l":2}]}'
+      local seed = 7
+      local function rand(n) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % n + 1 end
+      local bytes = '{}[]":,\\u0123456789.eE+-tfn \0\255'
+      for _ = 1, 3000 do
+        local s = doc
+        for _ = 1, rand(3) do
+          local i, c = rand(#s), rand(#bytes)
+          s = s:sub(1, i - 1) .. bytes:sub(c, c) .. s:sub(i + rand(2) - 1)
+        end
+        local o1, o2 = {}, {}
+        local v1, e1 = decode(s, o1)
+        local v2, e2 = decode(s, o2, true)
+        assert.equal(e1, e2)
+        assert.is_true(deep_equal(v1, v2), s)
+        if type(v1) == "table" then assert.is_true(deep_equal(o1[v1], o2[v2]), s) end
+      end
+    end)
+  end)
 end)
