@@ -119,11 +119,16 @@ local function batch_error(res)
   return O{ "code", e.code or res.status, "message", e.message, "details", e.details or A{}, "type", null }
 end
 
-local function check_limit(items)
+-- The items of a batch request, or nil and Mautic's answer when there are
+-- none to read (an uncaught 500) or more than api_batch_max_limit.
+local function batch_rows(req)
+  local items = batch_items(req)
+  if not items then return nil, responses.uncaught(500) end
   local limit = tonumber(config.get("batch_limit")) or 200
   if #items > limit then
-    return responses.handled_500("A max of " .. limit .. " entities are supported at a time.")
+    return nil, responses.handled_500("A max of " .. limit .. " entities are supported at a time.")
   end
+  return items
 end
 
 -- a PHP array of { index, value } pairs as json_encode writes it: a list when the
@@ -152,10 +157,8 @@ end
 
 function _M.batch_new(F, req)
   local impl = _M.impl(F)
-  local items = batch_items(req)
-  if not items then return responses.uncaught(500) end
-  local lim = check_limit(items)
-  if lim then return lim end
+  local items, answer = batch_rows(req)
+  if not items then return answer end
   local entities, codes, errors = {}, {}, {}
   for i, item in ipairs(items) do
     if type(item) ~= "table" then item = json.obj() end
@@ -175,10 +178,8 @@ end
 
 local function batch_edit(F, req, replace)
   local impl = _M.impl(F)
-  local items = batch_items(req)
-  if not items then return responses.uncaught(500) end
-  local lim = check_limit(items)
-  if lim then return lim end
+  local items, answer = batch_rows(req)
+  if not items then return answer end
   -- the answer lists every entity the batch found, edited or refused; a missing
   -- one is only a 404 among the errors
   local entities, codes, errors = {}, {}, {}
