@@ -21,6 +21,24 @@ local function same_number_types(expected, actual)
   return true
 end
 
+-- n copies of `doc`, each with one to three bytes replaced, inserted or
+-- dropped at places drawn from a seeded generator (the same run every time)
+local function mangled(doc, seed, n)
+  local function rand(k) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % k + 1 end
+  local bytes = '{}[]":,\\u0123456789.eE+-tfn \0\255'
+  local made = 0
+  return function()
+    if made == n then return nil end
+    made = made + 1
+    local s = doc
+    for _ = 1, rand(3) do
+      local i, c = rand(#s), rand(#bytes)
+      s = s:sub(1, i - 1) .. bytes:sub(c, c) .. s:sub(i + rand(2) - 1)
+    end
+    return s
+  end
+end
+
 describe("mautic.core.json_decode", function()
 
   describe("accepts what JSON allows (JSONTestSuite y_ cases)", function()
@@ -488,15 +506,7 @@ describe("mautic.core.json_decode", function()
 
     it("never raises on mangled documents", function()
       local doc = '{"a":[1,2.5e-3,"x\\n\\u00e9",{"b":null,"c":[[],{}]}],"d":true,"e":"\\ud83d\\ude00"}'
-      local seed = 1
-      local function rand(n) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % n + 1 end
-      local bytes = '{}[]":,\\u0123456789.eE+-tfn \0\255'
-      for _ = 1, 3000 do
-        local s = doc
-        for _ = 1, rand(3) do
-          local i, c = rand(#s), rand(#bytes)
-          s = s:sub(1, i - 1) .. bytes:sub(c, c) .. s:sub(i + rand(2) - 1)
-        end
+      for s in mangled(doc, 1, 3000) do
         local ok, v, err = pcall(decode, s, setmetatable({}, { __mode = "k" }))
         assert.is_true(ok, v)
         assert.is_true(v ~= nil or type(err) == "string")
@@ -570,15 +580,7 @@ describe("mautic.core.json_decode", function()
     it("gives the same values, key orders and errors as without share on mangled documents", function()
       local doc = '{"a":[{"x":1,"y":[]},{"x":1,"y":[]},{"b":null,"c":[[],{}]}],"d":{"k":"\\u00e9","l":2},' ..
                   '"e":[{"k":"\\u00e9","l":2},{"k":"\\u00e9","l":2}]}'
-      local seed = 7
-      local function rand(n) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % n + 1 end
-      local bytes = '{}[]":,\\u0123456789.eE+-tfn \0\255'
-      for _ = 1, 3000 do
-        local s = doc
-        for _ = 1, rand(3) do
-          local i, c = rand(#s), rand(#bytes)
-          s = s:sub(1, i - 1) .. bytes:sub(c, c) .. s:sub(i + rand(2) - 1)
-        end
+      for s in mangled(doc, 7, 3000) do
         local o1, o2 = {}, {}
         local v1, e1 = decode(s, o1)
         local v2, e2 = decode(s, o2, true)
