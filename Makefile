@@ -7,7 +7,7 @@ LIBS     = -lcurl -lcrypto
 SRC      = $(wildcard src/*.c)
 HDR      = $(wildcard src/*.h)
 
-PACKAGES = lua5.1 liblua5.1-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev \
+PACKAGES = lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev \
            luajit2 libluajit2-5.1-dev lua-cjson lua-cjson-dev libcurl4-openssl-dev libssl-dev \
            lua-busted lua-check luarocks nginx libnginx-mod-http-lua \
            lua-resty-core valgrind pkg-config cppcheck curl openssl wrk \
