@@ -54,4 +54,15 @@ describe("the fake's max_in_flight counter", function()
     parallel.run(gets(6), { concurrency = 2 })
     assert.equal(2, srv:counters().max_in_flight)
   end)
+
+  it("counts a request a fault closed (drop, garbage) as ended, not as still in flight", function()
+    srv:fault{ { path = "^/api/contacts$", action = "drop", count = 1 },
+               { path = "^/api/contacts$", action = "non_http", count = 1 } }
+    local once = srv:client{ retries = 0 }
+    assert.is_nil((once.contacts.list{ limit = 1 }))
+    assert.is_nil((once.contacts.list{ limit = 1 }))
+    assert(api.contacts.list{ limit = 1 })
+    -- one at a time: had the closed ones stayed in flight, the last would make 3
+    assert.equal(1, srv:counters().max_in_flight)
+  end)
 end)

@@ -218,8 +218,9 @@ function _M.handle()
   local res = answer(req)
   entry.status = res.status
   send(req, res, req.rate_headers)
-  -- answered: no longer in flight (nginx's log phase may come later than the
-  -- client's next request; it counts only what ended without getting here)
+  -- answered: no longer in flight (a fault that closes the connection says
+  -- so itself, before its ngx.exit; a Lua error here is a bug of the fake,
+  -- and its request stays counted until the next reset)
   counters.done()
 end
 

@@ -48,8 +48,8 @@ function _M.request(connection, reused)
   end
 end
 
---- A request has been answered (the end of the handler), or given up
--- (nginx's log phase, after an ngx.exit): whichever comes first counts.
+--- A request has been answered (the end of the handler), or closed by a
+-- fault (misbehave.lua, just before its ngx.exit); counted once.
 function _M.done()
   if ngx.ctx.counted == epoch then in_flight = in_flight - 1 end
   ngx.ctx.counted = nil

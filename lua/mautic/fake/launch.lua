@@ -84,9 +84,10 @@ function _M.error_log(started)
 end
 
 --- Stop a started server by its pid file (fake-mautic stop: a graceful quit,
--- then the working directory is removed).
+-- then the working directory is removed). Its stderr comes through: it says
+-- when the server's worker crashed while it ran.
 function _M.stop(started, command)
-  os.execute(("%s stop --pid-file %s >/dev/null 2>&1"):format(quote(command or _M.command()),
+  os.execute(("%s stop --pid-file %s >/dev/null"):format(quote(command or _M.command()),
                                                                 quote(started.pid_file)))
 end
 

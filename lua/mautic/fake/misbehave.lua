@@ -15,6 +15,7 @@ local util = require "mautic.fake.util"
 local config = require "mautic.fake.config"
 local responses = require "mautic.fake.responses"
 local faults = require "mautic.fake.faults"
+local counters = require "mautic.fake.counters"
 
 local _M = {}
 local O, null = json.O, json.null
@@ -66,10 +67,16 @@ local function finish(ctx, res, extra)
   return ctx.send(ctx.req, res, extra)
 end
 
+-- end the request here (the handler does not go on): no longer in flight
+local function exit(status)
+  counters.done()
+  return ngx.exit(status)
+end
+
 -- close the connection without a word
 local function drop(_, ctx)
   ctx.entry.status = 444
-  return ngx.exit(444)
+  return exit(444)
 end
 
 -- bytes that are not (valid) HTTP on the raw connection, then close it
@@ -78,10 +85,10 @@ local function raw_close(ctx, bytes)
   local sock, err = ngx.req.socket(true)
   if not sock then
     ngx.log(ngx.ERR, "fake-mautic: no raw socket: ", err)
-    return ngx.exit(444)
+    return exit(444)
   end
   if bytes ~= "" then sock:send(bytes) end
-  return ngx.exit(444)
+  return exit(444)
 end
 
 local function pct(s, form)
@@ -163,8 +170,8 @@ function ACT.huge_body(f, ctx)
     end
     if go then emit(suffix) end
   end
-  if sent < total then return ngx.exit(444) end   -- cut short: close mid-body
-  return ngx.exit(ngx.OK)
+  if sent < total then return exit(444) end   -- cut short: close mid-body
+  return exit(ngx.OK)
 end
 
 -- the list key of a list answer (the member after "total")
