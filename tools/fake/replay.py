@@ -29,7 +29,8 @@ def req(method, path, query, ct, body, auth):
         return e.code, dict((k.lower(),v) for k,v in e.headers.items()), e.read().decode('utf-8','replace')
 def skel(v):
     if isinstance(v,dict): return ('{', tuple((k if not re.fullmatch(r'\d+',k) else '#', skel(x)) for k,x in v.items()))
-    if isinstance(v,list): return ('[', tuple(skel(x) for x in v[:1]))
+    # the first item's shape, and every shape the items take
+    if isinstance(v,list): return ('[', tuple(skel(x) for x in v[:1]), frozenset(skel(x) for x in v))
     if v is None: return 'null'
     return type(v).__name__
 def diff(a,b,path=''):
@@ -42,6 +43,9 @@ def diff(a,b,path=''):
         return out
     if isinstance(a,tuple) and a and a[0]=='[':
         if len(a[1])!=len(b[1]): return ['%s: list len real %d fake %d'%(path,len(a[1]),len(b[1]))]
+        # the real first item's shape anywhere in the fake's list: items with one
+        # timestamp (an activity timeline) come in the order of the replay's clock
+        if a[1] and a[1][0] in b[2]: return []
         out=[]
         for x,y in zip(a[1],b[1]): out+=diff(x,y,path+'[]')
         return out
