@@ -104,6 +104,32 @@ describe("contacts.export", function()
     assert.equal(404, err.status)
   end)
 
+  it("asks for minimal pages (fields without the per-contact lists) unless a column is tags", function()
+    seed(3)
+    assert(api.contacts.edit(2, { tags = { "beta", "vip" } }))
+    local function pages_asked(q)
+      fake.clear_log()
+      local lines = {}
+      q.to = function(s) lines[#lines + 1] = s end
+      assert(api.contacts.export(q))
+      local minimal = {}
+      for _, l in ipairs(fake.log()) do
+        if l.path == "/api/contacts" then minimal[#minimal + 1] = l.args.minimal or "-" end
+      end
+      return minimal, lines
+    end
+    local minimal, lines = pages_asked{ fields = { "id", "email" } }
+    assert.same({ "1" }, minimal)
+    assert.same({ "id,email\r\n", "1,e01@export.test\r\n", "2,e02@export.test\r\n", "3,e03@export.test\r\n" }, lines)
+    minimal = pages_asked{}                               -- every field, still minimal
+    assert.same({ "1" }, minimal)
+    minimal, lines = pages_asked{ fields = { "id", "tags" } }
+    assert.same({ "-" }, minimal)                         -- tags need the full contact
+    assert.equal("2,\"beta,vip\"\r\n", lines[3])
+    minimal = pages_asked{ fields = { "id" }, minimal = false }
+    assert.same({ "0" }, minimal)
+  end)
+
   it("exports every contact field when fields are not given, id first", function()
     seed(1)
     local lines = {}

@@ -109,14 +109,28 @@ local function check_request(fname, q)
   return { to = to, fields = fields, line_opts = line_opts, bad = bad }
 end
 
+-- Whether a column needs more of a contact than its fields: its tags.
+local function needs_tags(fields)
+  for _, name in ipairs(fields or {}) do
+    if name == "tags" then return true end
+  end
+  return false
+end
+
 -- The list query: what is not the export's own, pages of 200 by default, and
--- a segment as Mautic's `segment:<alias>` search.
-local function list_query(client, q)
+-- a segment as Mautic's `segment:<alias>` search. Unless the columns hold
+-- `tags` (or the caller says `minimal = false`), pages are asked for
+-- `minimal`: Mautic then leaves out what it loads with one query per contact
+-- (tags, UTM tags, IP addresses, stage, owner, do-not-contact, frequency
+-- rules) and still sends every field; real Mautic 5.1 answers a page of 500
+-- in a quarter of the time.
+local function list_query(client, q, req)
   local query = {}
   for k, v in pairs(q) do
     if not EXPORT_KEYS[k] then query[k] = v end
   end
   query.page_size = query.page_size or 200
+  if query.minimal == nil and not needs_tags(req.fields) then query.minimal = true end
   if q.segment == nil then return query end
   local id, alias = segment.resolve(client, q.segment)
   if not id then return nil, alias end
@@ -215,7 +229,7 @@ end
 function _M.export_handler(client, family, fname, q, extra)
   local req, rerr = check_request(fname, q)
   if not req then return nil, rerr end
-  local query, qerr = list_query(client, q)
+  local query, qerr = list_query(client, q, req)
   if not query then return nil, qerr end
   local iter, ierr = pager.each_handler(client, family, fname, query, each_options(q, extra))
   if not iter then return nil, ierr end
