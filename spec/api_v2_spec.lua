@@ -13,6 +13,7 @@ local core = require "mautic.core"
 local json = require "mautic.json"
 
 local REAL = os.getenv("MAUTIC_V2_URL")
+local unpack = table.unpack or unpack     -- luacheck: ignore 143
 local MARK = ("v2spec-%d-%d"):format(os.time(), math.random(1000000))
 
 -- GET a path with Basic auth, outside the client: status and decoded body
@@ -126,6 +127,49 @@ describe("/api/v2 and the 7.0 routes", function()
       local from2 = 0
       for _ in api.v2.tags.each({ page = 2 }) do from2 = from2 + 1 end
       assert.are.equal(n - 30, from2)
+    end)
+
+    given({ v2 = true }, "is walked with concurrency in page order, each item once, n pages in flight", function()
+      local api = client()
+      for i = 1, 95 do assert(api.v2.tags.create{ tag = ("%s-c%03d"):format(MARK, i) }) end
+      local order = {}
+      for tag in api.v2.tags.each() do order[#order + 1] = tag.id end
+      assert.is_true(#order >= 95)
+      for _, n in ipairs{ 2, 4 } do
+        local got = {}
+        for tag in api.v2.tags.each({ concurrency = n }) do got[#got + 1] = tag.id end
+        assert.are.same(order, got)                     -- the sequential scan's items, in its order
+      end
+      local capped = {}
+      for tag in api.v2.tags.each({ concurrency = 4, limit = 31 }) do capped[#capped + 1] = tag.id end
+      assert.are.same({ unpack(order, 1, 31) }, capped)
+      local from2 = {}
+      for tag in api.v2.tags.each({ concurrency = 3, page = 2 }) do from2[#from2 + 1] = tag.id end
+      assert.are.same({ unpack(order, 31) }, from2)
+    end)
+
+    given({ v2 = true, fake = true }, "keeps at most n v2 page requests in flight, and uses them", function()
+      local api = client()
+      for _, n in ipairs{ 1, 3 } do
+        srv:reset()                                       -- the counters too
+        for i = 1, 95 do assert(api.v2.tags.create{ tag = ("%s-f%03d"):format(MARK, i) }) end
+        local total = assert(api.v2.tags.list()).total
+        srv:clear_log()
+        srv:fault{ path = "^/api/v2/tags$", method = "GET", action = "delay", delay = 0.2, count = 0 }
+        local seen = 0
+        for _ in api.v2.tags.each({ concurrency = n }) do seen = seen + 1 end
+        assert.are.equal(total, seen)
+        assert.are.equal(n, srv:counters().max_in_flight)
+        -- every page once, none past the last (totalItems says where it is)
+        assert.are.equal(math.ceil(total / 30), srv:count("^/api/v2/tags$"))
+      end
+      -- a page that fails while others are on their way: the loop raises it, after the pages before it
+      srv:clear_faults()
+      srv:fault{ path = "^/api/v2/tags$", method = "GET", action = "status", status = 404, skip = 2, count = 1 }
+      local yielded = 0
+      local ok, err = pcall(function() for _ in api.v2.tags.each({ concurrency = 3 }) do yielded = yielded + 1 end end)
+      assert.is_false(ok)
+      assert.are.same({ "http", 404, 60 }, { err.kind, err.status, yielded })
     end)
 
     given({ v2 = true }, "answers a missing id with a 404 error of kind http", function()

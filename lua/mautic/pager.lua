@@ -14,7 +14,8 @@
 -- /api/v2 collections page by number instead (`?page=N`, 30 items each,
 -- `totalItems`): `pages_handler` runs the same loop with that strategy.
 -- `concurrency = n` in the query scans by id ranges instead (mautic.ranges):
--- n pages in flight, id order, exact while rows change. /api/v2 refuses n > 1.
+-- n pages in flight, id order, exact while rows change. On /api/v2 it keeps
+-- n numbered pages in flight (fill_pages), with the sequential scan's guarantees.
 local http = require "mautic.http"
 local list = require "mautic.list"
 local errors = require "mautic.errors"
@@ -26,8 +27,9 @@ local collection = require "mautic.collection"
 local server = require "mautic.server"
 local ranges = require "mautic.ranges"
 
-local type, pairs, ipairs, error = type, pairs, ipairs, error
-local min = math.min
+local type, pairs, ipairs, error, pcall = type, pairs, ipairs, error, pcall
+local min, max = math.min, math.max
+local remove = table.remove
 
 local _M = {}
 
@@ -127,21 +129,57 @@ function PAGES.is_last(p, page)
      or (page.total == nil and n < p.page_size)
 end
 
-local function fetch(p)
-  local body, meta
-  if p.ahead then
-    body, meta = p.ahead.result()
-    p.ahead = nil
-  else
-    body, meta = request_page(p, p.start)
+-- /api/v2 with concurrency: the next pages by number, up to n on their way
+-- at once (one page only until the first answer says how many there are),
+-- never past the last page nor past what `limit` still needs
+local function fill_pages(p)
+  p.next_at = max(p.next_at or p.start, p.start)
+  while #p.queue < p.n do
+    local at = p.next_at
+    local before = (at - 1) * p.page_size               -- items on the pages before `at`
+    if p.total ~= nil and before >= p.total then return end
+    if p.cap and before - p.skipped >= p.cap then return end
+    p.queue[#p.queue + 1] = p.group.ahead(function() return request_page(p, at) end)
+    p.next_at = at + 1
   end
+end
+
+-- the end of a scan with pages on their way (or of the caller's interest)
+local function drop_ahead(p)
+  if p.group then p.group.close(); p.group, p.queue = nil, nil end
+end
+
+-- the answer for the page at p.start: waited for, or asked for now
+local function take_page(p)
+  if p.queue and #p.queue > 0 then
+    local ok, body, meta = pcall(remove(p.queue, 1).result)
+    if not ok then drop_ahead(p); error(body, 0) end
+    return body, meta
+  end
+  if p.ahead then
+    local h = p.ahead
+    p.ahead = nil
+    return h.result()
+  end
+  return request_page(p, p.start)
+end
+
+local function fetch(p)
+  local body, meta = take_page(p)
   local page, why = p.how.normalize(p, body, meta.body)
-  if not page then error(errors.decode(meta.status, meta.body, why, { method = "GET", url = p.route.path }), 0) end
-  check_fresh(p, page, meta)
+  if not page then
+    drop_ahead(p)
+    error(errors.decode(meta.status, meta.body, why, { method = "GET", url = p.route.path }), 0)
+  end
+  local ok, err = pcall(check_fresh, p, page, meta)
+  if not ok then drop_ahead(p); error(err, 0) end
   p.buffer, p.pos = page.items, 1
   p.start = p.how.advance(p, p.start, #page.items)
   p.done = p.how.is_last(p, page)
-  if p.prefetch and not p.done and not (p.cap and p.yielded + #p.buffer >= p.cap) then
+  if p.queue then
+    p.total = page.total
+    if p.done then drop_ahead(p) else fill_pages(p) end
+  elseif p.prefetch and not p.done and not (p.cap and p.yielded + #p.buffer >= p.cap) then
     local at = p.start
     p.ahead = parallel.ahead(function() return request_page(p, at) end)
   end
@@ -156,7 +194,7 @@ local function next_item(p)
     p.before = nil
   end
   while true do
-    if p.cap and p.yielded >= p.cap then return nil end
+    if p.cap and p.yielded >= p.cap then drop_ahead(p); return nil end
     if p.pos > #p.buffer then
       if p.done then return nil end
       fetch(p)
@@ -209,15 +247,15 @@ function _M.pages_handler(client, family, fname, q, opts)
   local o, oerr = options.problem(fname, 2, opts, PAGES_OPTIONS)
   if not o then return nil, check.usage(oerr) end
   q = q or {}
-  if q.concurrency and q.concurrency > 1 then
-    -- v2 pages only by number, with no where nor order on the server: pages
-    -- fetched at once would skip or repeat rows that change meanwhile
-    return nil, check.usage(("bad argument #1 to '%s' (concurrency: /api/v2 collections page by number, "
-      .. "which cannot stay exact while rows change; scan them with concurrency = 1)"):format(fname))
-  end
   local p = new_pager(client, family, nil, o)
   p.how, p.page_size, p.cap = PAGES, collection.PAGE_SIZE, q.limit
   p.start, p.skipped, p.received = q.page or 1, ((q.page or 1) - 1) * collection.PAGE_SIZE, 0
+  -- concurrency = n: n pages by number on their way at once, yielded in
+  -- page order. v2 has no where nor order to cut id ranges with, so this
+  -- guarantees what the sequential scan does (an id once at most; a row
+  -- deleted meanwhile can shift another past a page), no more
+  p.n = q.concurrency or 1
+  if p.n > 1 then p.group, p.queue, p.prefetch = parallel.group(), {}, false end
   local needs = p.route.needs
   if needs then
     p.before = function() return server.require(client, needs, fname, o) end
