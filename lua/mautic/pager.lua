@@ -28,7 +28,7 @@ local server = require "mautic.server"
 local ranges = require "mautic.ranges"
 
 local type, pairs, ipairs, error, pcall = type, pairs, ipairs, error, pcall
-local min, max = math.min, math.max
+local min = math.min
 local remove = table.remove
 
 local _M = {}
@@ -133,7 +133,7 @@ end
 -- at once (one page only until the first answer says how many there are),
 -- never past the last page nor past what `limit` still needs
 local function fill_pages(p)
-  p.next_at = max(p.next_at or p.start, p.start)
+  p.next_at = p.next_at or p.start
   while #p.queue < p.n do
     local at = p.next_at
     local before = (at - 1) * p.page_size               -- items on the pages before `at`
@@ -151,11 +151,7 @@ end
 
 -- the answer for the page at p.start: waited for, or asked for now
 local function take_page(p)
-  if p.queue and #p.queue > 0 then
-    local ok, body, meta = pcall(remove(p.queue, 1).result)
-    if not ok then drop_ahead(p); error(body, 0) end
-    return body, meta
-  end
+  if p.queue and #p.queue > 0 then return remove(p.queue, 1).result() end
   if p.ahead then
     local h = p.ahead
     p.ahead = nil
@@ -167,12 +163,8 @@ end
 local function fetch(p)
   local body, meta = take_page(p)
   local page, why = p.how.normalize(p, body, meta.body)
-  if not page then
-    drop_ahead(p)
-    error(errors.decode(meta.status, meta.body, why, { method = "GET", url = p.route.path }), 0)
-  end
-  local ok, err = pcall(check_fresh, p, page, meta)
-  if not ok then drop_ahead(p); error(err, 0) end
+  if not page then error(errors.decode(meta.status, meta.body, why, { method = "GET", url = p.route.path }), 0) end
+  check_fresh(p, page, meta)
   p.buffer, p.pos = page.items, 1
   p.start = p.how.advance(p, p.start, #page.items)
   p.done = p.how.is_last(p, page)
@@ -197,7 +189,9 @@ local function next_item(p)
     if p.cap and p.yielded >= p.cap then drop_ahead(p); return nil end
     if p.pos > #p.buffer then
       if p.done then return nil end
-      fetch(p)
+      -- a failed page ends the scan: what is still on its way is dropped
+      local ok, err = pcall(fetch, p)
+      if not ok then drop_ahead(p); error(err, 0) end
       if #p.buffer == 0 then return nil end
     end
     local item = p.buffer[p.pos]
