@@ -46,6 +46,8 @@ local function request(p, query)
   if body == nil then error(meta, 0) end
   local page, why = list.normalize(body, meta.body, p.list_key)
   if not page then error(errors.decode(meta.status, meta.body, why, { method = "GET", url = p.route.path }), 0) end
+  -- decoded: the page may wait in the queue behind slower ones, without its text
+  meta.body = nil
   return page, meta
 end
 
